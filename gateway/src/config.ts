@@ -1,0 +1,73 @@
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset: the embedded SQLite file under dataDir. */
+  databaseUrl: string | null;
+  /** Unset: a random secret generated once and kept in dataDir. */
+  jwtSecret: string | null;
+  logLevel: string;
+  instanceId: string;
+  /** Most decisions committed in one database transaction (group commit). */
+  decisionBatchMax: number;
+  /** A request waiting longer than this for the database is denied GATEWAY_UNAVAILABLE. */
+  decisionTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function databaseUrl(env: Env): string | null {
+  const raw = env.DATABASE_URL;
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`DATABASE_URL is not a URL: "${raw}" (expected mysql://user:password@host:3306/database)`);
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError(`DATABASE_URL must start with mysql:// or mariadb://, got "${url.protocol}//"`);
+  }
+  if (url.pathname.length < 2) throw new ConfigError('DATABASE_URL must name a database, as in mysql://user:pw@host:3306/callgate');
+  return raw;
+}
+
+function jwtSecret(env: Env): string | null {
+  const raw = env.JWT_SECRET;
+  if (!raw) return null;
+  if (raw.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters long');
+  return raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    dataDir: path.resolve(env.DATA_DIR || 'data'),
+    databaseUrl: databaseUrl(env),
+    jwtSecret: jwtSecret(env),
+    logLevel,
+    instanceId: env.INSTANCE_ID || `${os.hostname()}-${process.pid}`,
+    decisionBatchMax: integer(env, 'DECISION_BATCH_MAX', 256, 1, 5000),
+    decisionTimeoutMs: integer(env, 'DECISION_TIMEOUT_MS', 2000, 50, 60000),
+  };
+}

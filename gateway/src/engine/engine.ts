@@ -1,0 +1,125 @@
+import { numberInfo, type NumberInfo } from '../numbers/phone';
+import type { Citation, CompiledPolicy, PackRule, RuleKind } from '../policy/types';
+import { pass, type Finding, type RuleCheck, type RuleContext } from './context';
+import { REASONS } from './reasons';
+import { callingHours } from './rules/calling-hours';
+import { consent } from './rules/consent';
+import { frequencyCap } from './rules/frequency-cap';
+import { callerId, localPresence, rotation, tenantVerification, virtualOperator } from './rules/identity';
+import { optOut } from './rules/opt-out';
+import { registry } from './rules/registry';
+import type { CallInput, Decision, Facts, Reason } from './types';
+
+const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
+  tenantVerification,
+  callerId,
+  virtualOperator,
+  rotation,
+  localPresence,
+  consent,
+  optOut,
+  registry,
+  frequencyCap,
+  callingHours,
+};
+
+/** Gateway-level checks that no pack can switch off. */
+const GATEWAY_RULES = {
+  campaign: { id: 'GATEWAY-CAMPAIGN-ACTIVE', citation: 'callgate: only an active campaign may dial' },
+  coverage: { id: 'GATEWAY-POLICY-COVERAGE', citation: "callgate: a campaign's pack must cover the callee's country" },
+};
+
+/** How many times waiting is re-judged before giving up on finding `nextAllowedAt`. */
+const MAX_RETRY_STEPS = 64;
+
+export function formatCitation(c: Citation): string {
+  return c.article ? `${c.instrument} ${c.article}` : c.instrument;
+}
+
+function inForce(rule: PackRule, now: number): boolean {
+  const today = new Date(now).toISOString().slice(0, 10);
+  return rule.effectiveFrom <= today && (!rule.effectiveUntil || today < rule.effectiveUntil);
+}
+
+function runRule(rule: PackRule, ctx: RuleContext): Finding[] {
+  return (CHECKS[rule.kind] as RuleCheck<PackRule>)(rule, ctx);
+}
+
+function gatewayFindings(ctx: RuleContext): Reason[] {
+  const reasons: Reason[] = [];
+  const campaign = ctx.facts.campaign;
+  if (campaign.status !== 'active') {
+    const { id, citation } = GATEWAY_RULES.campaign;
+    reasons.push({ code: 'CAMPAIGN_INACTIVE', rule: id, citation, message: `The campaign is ${campaign.status}` });
+  }
+  if (!ctx.callee.country || !ctx.policy.pack.appliesTo.countries.includes(ctx.callee.country)) {
+    const { id, citation } = GATEWAY_RULES.coverage;
+    const message = `The pack "${ctx.policy.pack.id}" covers ${ctx.policy.pack.appliesTo.countries.join(', ')}, not ${ctx.callee.country ?? 'this number'}`;
+    reasons.push({ code: 'NO_POLICY_FOR_DESTINATION', rule: id, citation, message });
+  }
+  return reasons;
+}
+
+/** Runs the rules whose findings can clear with time, to see whether the call may go at `at`. */
+function timeFindings(rules: PackRule[], ctx: RuleContext, at: number): Finding[] {
+  const later = { ...ctx, now: at };
+  return rules.flatMap((rule) => (rule.kind === 'callingHours' || rule.kind === 'frequencyCap' || rule.kind === 'rotation' ? runRule(rule, later) : pass));
+}
+
+/**
+ * The earliest instant at which every time-based finding has cleared at once: waiting for one
+ * (a window opening) can run into another (a holiday), so the answer is re-judged until stable.
+ */
+function nextAllowedAt(rules: PackRule[], ctx: RuleContext, findings: Finding[]): number | null {
+  let at = ctx.now;
+  let pending = findings;
+  for (let step = 0; step < MAX_RETRY_STEPS; step++) {
+    if (pending.some((f) => f.retryAt === undefined)) return null;
+    at = Math.max(at, ...pending.map((f) => f.retryAt!));
+    pending = timeFindings(rules, ctx, at);
+    if (pending.length === 0) return at;
+  }
+  return null;
+}
+
+function describeCallee(call: CallInput): NumberInfo {
+  return numberInfo(call.callee) ?? { e164: call.callee, valid: false, country: null, countryCallingCode: '', lineType: 'unknown', timeZones: [], region: null };
+}
+
+/**
+ * Decides one call. Pure: the same call, facts, policy and instant give the same decision, so a
+ * recorded decision can be replayed. Every rule runs and every failure is reported, in pack order.
+ */
+export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, now: number): Decision {
+  const caller = call.caller ? numberInfo(call.caller) : null;
+  const ctx: RuleContext = { call, facts, policy, now, callee: describeCallee(call), caller };
+  const rules = policy.pack.rules.filter((rule) => inForce(rule, now));
+  const reasons = gatewayFindings(ctx);
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    for (const finding of runRule(rule, ctx)) {
+      findings.push(finding);
+      reasons.push({ code: finding.code, rule: rule.id, message: finding.message, citation: formatCitation(rule.citation) });
+    }
+  }
+  const onlyTimeBased = reasons.length > 0 && reasons.every((r) => REASONS[r.code].timeBased);
+  return {
+    allow: reasons.length === 0,
+    reasons,
+    nextAllowedAt: onlyTimeBased ? nextAllowedAt(rules, ctx, findings) : null,
+    policyRevision: policy.revisionId,
+    ruleIds: [GATEWAY_RULES.campaign.id, GATEWAY_RULES.coverage.id, ...rules.map((r) => r.id)],
+  };
+}
+
+/** The answer when nothing could be decided: denied, never let through. */
+export function unavailableDecision(policyRevision: string, detail: string): Decision {
+  return {
+    allow: false,
+    reasons: [{ code: 'GATEWAY_UNAVAILABLE', rule: 'GATEWAY-FAIL-CLOSED', message: detail, citation: 'callgate: fail closed when a decision cannot be made' }],
+    nextAllowedAt: null,
+    policyRevision,
+    ruleIds: ['GATEWAY-FAIL-CLOSED'],
+  };
+}
+

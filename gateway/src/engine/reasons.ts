@@ -1,0 +1,32 @@
+/**
+ * The stable vocabulary of decision reasons. Dialers branch on these codes; codes are only ever added.
+ * `timeBased` reasons clear by themselves with time, so a decision blocked only by them carries
+ * `nextAllowedAt`.
+ */
+export const REASONS = {
+  TENANT_NOT_VERIFIED: { timeBased: false, summary: 'The calling enterprise has not passed real-name verification' },
+  CAMPAIGN_INACTIVE: { timeBased: false, summary: 'The campaign is paused or closed' },
+  NO_POLICY_FOR_DESTINATION: { timeBased: false, summary: "The campaign's policy pack does not cover the callee's country" },
+  CALLER_ID_MISSING: { timeBased: false, summary: 'No display number was presented' },
+  CALLER_ID_INVALID: { timeBased: false, summary: 'The display number is not a valid, dialable number' },
+  CALLER_ID_NOT_OWNED: { timeBased: false, summary: 'The display number is not registered to the calling tenant' },
+  CALLER_ID_UNVERIFIED: { timeBased: false, summary: "The tenant's right to use the display number is not verified" },
+  CALLER_ID_SUSPENDED: { timeBased: false, summary: 'The display number is suspended' },
+  CALLER_ID_VIRTUAL_OPERATOR: { timeBased: false, summary: 'A virtual-operator (小号) number without real-name proof' },
+  CALLER_ID_ROTATION: { timeBased: true, summary: 'Too many different display numbers toward this callee (rotation to dodge blocking)' },
+  CALLER_ID_LOCAL_PRESENCE: { timeBased: false, summary: "A display number matching the callee's region that is not registered to the campaign" },
+  NO_CONSENT: { timeBased: false, summary: 'No consent from the callee for this tenant' },
+  CONSENT_REVOKED: { timeBased: false, summary: 'The callee withdrew the consent' },
+  CONSENT_EXPIRED: { timeBased: false, summary: 'The consent has expired' },
+  CONSENT_SCOPE_MISMATCH: { timeBased: false, summary: "The consent does not cover this brand or purpose" },
+  CONSENT_MODE_NOT_COVERED: { timeBased: false, summary: 'The consent does not name this dialing mode (prerecorded or AI voice)' },
+  OPTED_OUT: { timeBased: false, summary: 'The callee refused further calls' },
+  REGISTRY_LISTED: { timeBased: false, summary: 'The callee is on a do-not-call registry' },
+  REGISTRY_STALE: { timeBased: false, summary: 'The do-not-call registry copy is too old or was never loaded' },
+  FREQUENCY_CAP_EXCEEDED: { timeBased: true, summary: 'Too many calls to this callee (or from this number) in a rolling window' },
+  OUTSIDE_CALLING_HOURS: { timeBased: true, summary: "Outside the calling hours in the callee's local time" },
+  HOLIDAY: { timeBased: true, summary: 'No calls on this holiday' },
+  GATEWAY_UNAVAILABLE: { timeBased: false, summary: 'The gateway could not decide (database unreachable): fail closed' },
+} as const;
+
+export type ReasonCode = keyof typeof REASONS;

@@ -1,0 +1,111 @@
+import type { ReasonCode } from './reasons';
+
+export const DIALING_MODES = ['agent', 'predictive', 'prerecorded', 'ai_voice'] as const;
+export type DialingMode = (typeof DIALING_MODES)[number];
+
+export const OPT_OUT_SCOPES = ['campaign', 'brand', 'tenant', 'all'] as const;
+export type OptOutScope = (typeof OPT_OUT_SCOPES)[number];
+
+export const VERIFICATION_STATUSES = ['unverified', 'pending', 'verified', 'rejected', 'revoked'] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+
+/** What the dialer asks: may this call be placed? */
+export interface CallInput {
+  tenantId: string;
+  campaignId: string;
+  callee: string;
+  caller: string | null;
+}
+
+export interface TenantFacts {
+  id: string;
+  verificationStatus: VerificationStatus;
+}
+
+export interface CampaignFacts {
+  id: string;
+  tenantId: string;
+  brandId: string;
+  purpose: string;
+  dialingMode: DialingMode;
+  policyPack: string;
+  status: 'active' | 'paused' | 'closed';
+}
+
+export interface CallerNumberFacts {
+  id: string;
+  tenantId: string;
+  e164: string;
+  verificationStatus: VerificationStatus;
+  status: 'active' | 'suspended';
+  lineType: string;
+  realNameProof: boolean;
+  region: string | null;
+}
+
+export interface ConsentFacts {
+  id: string;
+  tenantId: string;
+  brandId: string;
+  purpose: string;
+  modes: DialingMode[];
+  obtainedAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface OptOutFacts {
+  id: string;
+  scope: OptOutScope;
+  tenantId: string | null;
+  brandId: string | null;
+  campaignId: string | null;
+  effectiveAt: number;
+}
+
+export interface RegistryFacts {
+  listId: string;
+  /** The date the registry published this copy; null when no copy was ever loaded. */
+  listDate: number | null;
+  listed: boolean;
+}
+
+export interface AttemptFacts {
+  at: number;
+  tenantId: string;
+  caller: string | null;
+}
+
+/** Everything the engine may know about one call, gathered by the storage layer. */
+export interface Facts {
+  tenant: TenantFacts;
+  campaign: CampaignFacts;
+  /** The inventory record of the presented display number, whichever tenant holds it. */
+  callerNumber: CallerNumberFacts | null;
+  /** Display numbers registered to the campaign. */
+  campaignNumbers: string[];
+  consents: ConsentFacts[];
+  optOuts: OptOutFacts[];
+  registries: RegistryFacts[];
+  /** Attempts toward the callee by every tenant, newest first. */
+  calleeAttempts: AttemptFacts[];
+  /** Attempt instants from the presented display number toward anyone, newest first. */
+  callerAttempts: number[];
+}
+
+export interface Reason {
+  code: ReasonCode;
+  rule: string;
+  message: string;
+  citation: string;
+}
+
+export interface Decision {
+  allow: boolean;
+  reasons: Reason[];
+  /** Epoch ms when the call would next be allowed, when only time stands in the way. */
+  nextAllowedAt: number | null;
+  policyRevision: string;
+  /** Every rule evaluated, in order. */
+  ruleIds: string[];
+}

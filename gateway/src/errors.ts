@@ -1,0 +1,49 @@
+/**
+ * The one catalogue of coded errors the gateway answers with. A code is stable API: dialers and
+ * integrators branch on it, so codes are only ever added, never renamed.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the schema' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  INVALID_NUMBER: { status: 400, message: 'The phone number is not a valid E.164 number' },
+  INVALID_USCC: { status: 400, message: 'The unified social credit code (统一社会信用代码) is invalid' },
+  CONSENT_NOT_SPECIFIC: { status: 422, message: 'Bundled, pre-ticked or blanket consent is not consent' },
+  CONSENT_INVALID_PERIOD: { status: 422, message: 'The consent expires before it was obtained' },
+  CONSENT_NOT_FOUND: { status: 404, message: 'No such consent' },
+  TENANT_NOT_FOUND: { status: 404, message: 'No such tenant' },
+  BRAND_NOT_FOUND: { status: 404, message: 'No such brand' },
+  CAMPAIGN_NOT_FOUND: { status: 404, message: 'No such campaign' },
+  CALLER_NUMBER_NOT_FOUND: { status: 404, message: 'No such caller number' },
+  DECISION_NOT_FOUND: { status: 404, message: 'No such decision' },
+  POLICY_PACK_NOT_FOUND: { status: 422, message: 'No such policy pack' },
+  CALLER_NUMBER_TAKEN: { status: 409, message: 'This number is already registered to a tenant' },
+  OUTCOME_ALREADY_RECORDED: { status: 409, message: 'An outcome is already recorded for this call' },
+  OUTCOME_FOR_DENIED_CALL: { status: 409, message: 'A denied call was never placed and has no outcome' },
+  AUTH_REQUIRED: { status: 401, message: 'A bearer token is required' },
+  TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
+  TOKEN_INVALID: { status: 401, message: 'The token is not valid' },
+  FORBIDDEN_ROLE: { status: 403, message: 'Your role may not do this' },
+  FORBIDDEN_TENANT: { status: 403, message: 'This belongs to another tenant' },
+  NOT_FOUND: { status: 404, message: 'No such route' },
+  GATEWAY_UNAVAILABLE: { status: 503, message: 'The gateway cannot reach its database' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERRORS[code].message);
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string, details?: unknown) {
+  return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
+}

@@ -1,0 +1,66 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { regionForNumber, zonesForNumber } from './geodata';
+
+export type LineType =
+  | 'mobile'
+  | 'fixed_line'
+  | 'fixed_line_or_mobile'
+  | 'toll_free'
+  | 'premium_rate'
+  | 'shared_cost'
+  | 'voip'
+  | 'personal_number'
+  | 'pager'
+  | 'uan'
+  | 'voicemail'
+  | 'unknown';
+
+export interface NumberInfo {
+  e164: string;
+  valid: boolean;
+  /** ISO 3166 alpha-2, or null when the number belongs to no single country. */
+  country: string | null;
+  countryCallingCode: string;
+  lineType: LineType;
+  /** IANA zones the range may be in; more than one means "unsure", and the engine takes the strictest. */
+  timeZones: string[];
+  /** Registered region of the range (归属地 for China), for the local-presence rule. */
+  region: string | null;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const cache = new Map<string, NumberInfo | null>();
+const CACHE_LIMIT = 200_000;
+
+function describe(e164: string): NumberInfo | null {
+  if (!E164.test(e164)) return null;
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return null;
+  const type = parsed.getType();
+  const countryCallingCode = String(parsed.countryCallingCode);
+  const national = String(parsed.nationalNumber);
+  const locale = countryCallingCode === '86' ? 'zh' : 'en';
+  return {
+    e164: parsed.number,
+    valid: parsed.isValid(),
+    country: parsed.country ?? null,
+    countryCallingCode,
+    lineType: type ? (type.toLowerCase() as LineType) : 'unknown',
+    timeZones: zonesForNumber(parsed.number.slice(1)),
+    region: regionForNumber(countryCallingCode, national, locale),
+  };
+}
+
+/** Number intelligence for an E.164 string; null when it is not an E.164 number at all. Memoised. */
+export function numberInfo(e164: string): NumberInfo | null {
+  const hit = cache.get(e164);
+  if (hit !== undefined) return hit;
+  const info = describe(e164);
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(e164, info);
+  return info;
+}
+
+export function isE164(value: string): boolean {
+  return E164.test(value);
+}

@@ -1,0 +1,116 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv, { type ErrorObject } from 'ajv';
+import { IANAZone } from 'luxon';
+import { projectRoot } from '../paths';
+import type { CompiledPolicy, PackRule, PolicyPack } from './types';
+
+export class PolicyError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(`${message}:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export const POLICIES_DIR = path.join(projectRoot(), 'policies');
+export const packSchema = JSON.parse(fs.readFileSync(path.join(POLICIES_DIR, 'schema', 'pack.schema.json'), 'utf8'));
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validatePack = ajv.compile(packSchema);
+
+/** Schema errors in plain words, with the JSON path they point at. */
+function describeErrors(errors: ErrorObject[] | null | undefined): string[] {
+  return (errors ?? [])
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => `${e.instancePath || '(pack)'} ${e.message}${e.params && 'allowedValues' in e.params ? ': ' + (e.params.allowedValues as unknown[]).join(', ') : ''}`);
+}
+
+function minutes(clock: string): number {
+  const [h, m] = clock.split(':').map(Number);
+  return h * 60 + m;
+}
+
+/** What the schema cannot say: unique ids, ordered windows, real zones and calendars. */
+function semanticProblems(pack: PolicyPack): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const rule of pack.rules) {
+    if (seen.has(rule.id)) problems.push(`rule id ${rule.id} is used twice`);
+    seen.add(rule.id);
+    if (rule.effectiveUntil && rule.effectiveUntil <= rule.effectiveFrom) problems.push(`${rule.id}: effectiveUntil must be after effectiveFrom`);
+    if (rule.kind !== 'callingHours') continue;
+    for (const w of rule.params.windows) {
+      if (minutes(w.start) >= minutes(w.end)) problems.push(`${rule.id}: window ${w.start}–${w.end} must start before it ends`);
+    }
+    for (const zone of rule.params.fallbackZones) {
+      if (!IANAZone.isValidZone(zone)) problems.push(`${rule.id}: "${zone}" is not an IANA time zone`);
+    }
+  }
+  return problems;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => key !== '$schema')
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function lookbacks(rules: PackRule[]) {
+  let calleeLookbackMs = 0;
+  let callerLookbackMs = 0;
+  let callerAttemptsNeeded = 0;
+  for (const rule of rules) {
+    if (rule.kind === 'rotation') calleeLookbackMs = Math.max(calleeLookbackMs, rule.params.windowSeconds * 1000);
+    if (rule.kind !== 'frequencyCap') continue;
+    for (const w of rule.params.windows) {
+      if (rule.params.scope === 'caller_number') {
+        callerLookbackMs = Math.max(callerLookbackMs, w.seconds * 1000);
+        callerAttemptsNeeded = Math.max(callerAttemptsNeeded, w.max + 1);
+      } else {
+        calleeLookbackMs = Math.max(calleeLookbackMs, w.seconds * 1000);
+      }
+    }
+  }
+  return { calleeLookbackMs, callerLookbackMs, callerAttemptsNeeded };
+}
+
+/** Validates a pack and gives it a revision id: its label plus a hash of its canonical content. */
+export function compilePolicy(candidate: unknown): CompiledPolicy {
+  if (!validatePack(candidate)) throw new PolicyError('The policy pack does not match its schema', describeErrors(validatePack.errors));
+  const pack = candidate as unknown as PolicyPack;
+  const problems = semanticProblems(pack);
+  if (problems.length > 0) throw new PolicyError(`The policy pack "${pack.id}" is inconsistent`, problems);
+  const hash = crypto.createHash('sha256').update(canonicalJson(pack)).digest('hex').slice(0, 12);
+  return { pack, revisionId: `${pack.id}@${pack.revision}+${hash}`, ...lookbacks(pack.rules) };
+}
+
+export function loadPackFile(file: string): CompiledPolicy {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new PolicyError(`Cannot read policy pack ${file}`, [(error as Error).message]);
+  }
+  return compilePolicy(parsed);
+}
+
+/** Every pack under policies/<id>/pack.json, by pack id. */
+export function loadPacks(dir: string = POLICIES_DIR): Map<string, CompiledPolicy> {
+  const packs = new Map<string, CompiledPolicy>();
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name, 'pack.json');
+    if (!entry.isDirectory() || !fs.existsSync(file)) continue;
+    const policy = loadPackFile(file);
+    if (policy.pack.id !== entry.name) throw new PolicyError(`Pack in ${file}`, [`its id "${policy.pack.id}" must match its folder "${entry.name}"`]);
+    packs.set(policy.pack.id, policy);
+  }
+  return packs;
+}
