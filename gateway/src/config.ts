@@ -13,8 +13,6 @@ export interface Config {
   instanceId: string;
   /** Most decisions committed in one database transaction (group commit). */
   decisionBatchMax: number;
-  /** A request waiting longer than this for the database is denied GATEWAY_UNAVAILABLE. */
-  decisionTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +66,5 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     instanceId: env.INSTANCE_ID || `${os.hostname()}-${process.pid}`,
     decisionBatchMax: integer(env, 'DECISION_BATCH_MAX', 256, 1, 5000),
-    decisionTimeoutMs: integer(env, 'DECISION_TIMEOUT_MS', 2000, 50, 60000),
   };
 }

@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { verifyToken, type Principal, type Role } from '../auth/tokens';
+import { AppError } from '../errors';
+import { logAction } from '../storage/admin-log';
+import type { Db } from '../storage/db';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed on the route; a route without it is public. */
+    roles?: readonly Role[];
+  }
+}
+
+/** The roles that manage or inspect data: each of their requests is logged before it runs. */
+const LOGGED_ROLES: readonly Role[] = ['compliance', 'auditor', 'admin'];
+
+function bearer(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (!header) throw new AppError('AUTH_REQUIRED');
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new AppError('AUTH_REQUIRED', 'The Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+/**
+ * The tenant a request acts for. A tenant-bound token acts for its own tenant only; a gateway-wide
+ * admin names the tenant it acts for.
+ */
+export function tenantOf(request: FastifyRequest, requested?: string | null): string {
+  const { tenantId } = request.principal;
+  if (tenantId) {
+    if (requested && requested !== tenantId) throw new AppError('FORBIDDEN_TENANT', 'The token is bound to another tenant');
+    return tenantId;
+  }
+  if (!requested) throw new AppError('VALIDATION_FAILED', 'A gateway-wide token must name the tenant (tenantId)');
+  return requested;
+}
+
+async function authPlugin(app: FastifyInstance, options: { secret: string; db: Db }) {
+  app.decorateRequest('principal', null as unknown as Principal);
+  // onRequest, before the body is even parsed: an unauthenticated request learns nothing about the schema.
+  app.addHook('onRequest', async (request) => {
+    const roles = request.routeOptions.config.roles;
+    if (!roles) return;
+    request.principal = verifyToken(options.secret, bearer(request));
+    if (!roles.includes(request.principal.role)) {
+      throw new AppError('FORBIDDEN_ROLE', `The ${request.principal.role} role may not ${request.method} ${request.routeOptions.url}; allowed: ${roles.join(', ')}`);
+    }
+    if (!LOGGED_ROLES.includes(request.principal.role)) return;
+    const params = request.params as Record<string, string> | undefined;
+    const target = params ? Object.values(params)[0] ?? null : null;
+    await logAction(options.db, request.principal, `${request.method} ${request.routeOptions.url}`, target, { url: request.url });
+  });
+}
+
+export const auth = fp(authPlugin, { name: 'callgate-auth' });

@@ -1,0 +1,22 @@
+import type {} from '@fastify/swagger';
+import type { Config } from '../config';
+import type { DecisionService } from '../decisions/service';
+import type { DecisionSpool } from '../decisions/spool';
+import type { CompiledPolicy } from '../policy/types';
+import type { Db } from '../storage/db';
+
+/** What route plugins share: the database, the decision service and the policy packs in force. */
+export interface GatewayContext {
+  config: Config;
+  db: Db;
+  decisions: DecisionService;
+  spool: DecisionSpool;
+  policies: Map<string, CompiledPolicy>;
+  signingSecret: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gate: GatewayContext;
+  }
+}

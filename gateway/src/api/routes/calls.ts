@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../errors';
+import { recordOptOut } from '../../storage/opt-outs';
+import { tenantOf } from '../auth';
+import { bearerSecurity, errorResponses, id, instant, optOutScope } from '../schemas/common';
+
+const OUTCOMES = ['answered', 'no_answer', 'busy', 'failed', 'abandoned', 'voicemail'] as const;
+
+interface OutcomeBody {
+  outcome: (typeof OUTCOMES)[number];
+  endedAt?: string;
+  durationSeconds?: number;
+  refused?: boolean;
+  refusalScope?: 'campaign' | 'brand' | 'tenant' | 'all';
+}
+
+export async function callRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.gate;
+
+  app.post<{ Params: { decisionId: string }; Body: OutcomeBody }>(
+    '/v1/calls/:decisionId/outcome',
+    {
+      config: { roles: ['dialer', 'admin'] },
+      schema: {
+        tags: ['calls'],
+        summary: 'How an allowed call ended; a refusal during the call records an opt-out',
+        security: bearerSecurity,
+        params: { type: 'object', properties: { decisionId: id } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['outcome'],
+          properties: {
+            outcome: { type: 'string', enum: OUTCOMES },
+            endedAt: instant,
+            durationSeconds: { type: 'integer', minimum: 0, maximum: 86400 },
+            refused: { type: 'boolean', description: 'The callee asked not to be called again' },
+            refusalScope: { ...optOutScope, description: 'Defaults to the whole tenant' },
+          },
+        },
+        response: {
+          201: {
+            type: 'object',
+            required: ['decisionId', 'outcome', 'optOutId'],
+            properties: { decisionId: { type: 'string' }, outcome: { type: 'string' }, optOutId: { type: ['string', 'null'] } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { decisionId } = request.params;
+      const body = request.body;
+      const decision = await db('decisions').where({ id: decisionId }).first();
+      if (!decision) throw new AppError('DECISION_NOT_FOUND', `No decision ${decisionId}`);
+      const tenantId = tenantOf(request, decision.tenant_id);
+      if (!decision.allow) throw new AppError('OUTCOME_FOR_DENIED_CALL');
+      if (await db('call_outcomes').where({ decision_id: decisionId }).first()) throw new AppError('OUTCOME_ALREADY_RECORDED');
+      let optOutId: string | null = null;
+      if (body.refused) {
+        const campaign = await db('campaigns').where({ id: decision.campaign_id }).first();
+        const scope = body.refusalScope ?? 'tenant';
+        const receipt = await recordOptOut(
+          db,
+          { callee: decision.callee, scope, tenantId: scope === 'all' ? null : tenantId, brandId: campaign?.brand_id ?? null, campaignId: decision.campaign_id, source: 'agent', note: `refused during call ${decisionId}` },
+          request.principal.subject,
+        );
+        optOutId = receipt.id;
+      }
+      await db('call_outcomes').insert({
+        decision_id: decisionId,
+        tenant_id: tenantId,
+        outcome: body.outcome,
+        ended_at: body.endedAt ? Date.parse(body.endedAt) : Date.now(),
+        duration_seconds: body.durationSeconds ?? null,
+        refused: Boolean(body.refused),
+        opt_out_id: optOutId,
+        recorded_by: request.principal.subject,
+        recorded_at: Date.now(),
+      });
+      return reply.status(201).send({ decisionId, outcome: body.outcome, optOutId });
+    },
+  );
+}

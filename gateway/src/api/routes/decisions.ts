@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { toAnswer } from '../../decisions/record';
+import type { CallInput } from '../../engine/types';
+import { AppError } from '../../errors';
+import { numberInfo } from '../../numbers/phone';
+import { tenantOf } from '../auth';
+import { bearerSecurity, decisionAnswer, e164, errorResponses, id, instant, reason } from '../schemas/common';
+import { parseJson } from '../../storage/json';
+
+const callBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['campaignId', 'callee'],
+  properties: {
+    tenantId: { ...id, description: 'Only for gateway-wide tokens; a tenant token acts for its own tenant' },
+    campaignId: id,
+    callee: e164,
+    caller: { type: ['string', 'null'], maxLength: 32, description: 'The display number to present (E.164)' },
+  },
+} as const;
+
+interface CallBody {
+  tenantId?: string;
+  campaignId: string;
+  callee: string;
+  caller?: string | null;
+}
+
+/** A callee that is no phone number is bad input (400), not a decision to record. */
+function callInput(request: FastifyRequest<{ Body: CallBody }>): CallInput {
+  const body = request.body;
+  const callee = numberInfo(body.callee);
+  if (!callee || !callee.valid) throw new AppError('INVALID_NUMBER', `The callee ${body.callee} is not a valid, dialable number`);
+  return { tenantId: tenantOf(request, body.tenantId), campaignId: body.campaignId, callee: callee.e164, caller: body.caller ?? null };
+}
+
+export async function decisionRoutes(app: FastifyInstance): Promise<void> {
+  const { decisions, db } = app.gate;
+
+  app.post<{ Body: CallBody }>(
+    '/v1/decisions',
+    {
+      config: { roles: ['dialer', 'admin'] },
+      schema: {
+        tags: ['decisions'],
+        summary: 'May this call be placed now?',
+        description: 'Decides the call and records the decision before answering. An allowed call counts toward frequency caps from this instant. When the gateway cannot decide, it answers 503 with allow=false and GATEWAY_UNAVAILABLE.',
+        security: bearerSecurity,
+        body: callBody,
+        response: { 200: decisionAnswer, ...errorResponses, 503: decisionAnswer },
+      },
+    },
+    async (request, reply) => {
+      const record = await decisions.decide(callInput(request));
+      const unavailable = record.reasons.some((r) => r.code === 'GATEWAY_UNAVAILABLE');
+      return reply.status(unavailable ? 503 : 200).send(toAnswer(record));
+    },
+  );
+
+  app.post<{ Body: CallBody & { at: string } }>(
+    '/v1/decisions/evaluate',
+    {
+      config: { roles: ['dialer', 'compliance', 'admin'] },
+      schema: {
+        tags: ['decisions'],
+        summary: 'Would this call be allowed at a given instant? Changes nothing.',
+        security: bearerSecurity,
+        body: { ...callBody, required: [...callBody.required, 'at'], properties: { ...callBody.properties, at: instant } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['allow', 'reasons', 'nextAllowedAt', 'policyRevision', 'at'],
+            properties: {
+              allow: { type: 'boolean' },
+              reasons: { type: 'array', items: reason },
+              nextAllowedAt: { type: ['string', 'null'], format: 'date-time' },
+              policyRevision: { type: 'string' },
+              at: instant,
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const at = Date.parse(request.body.at);
+      const decision = await decisions.evaluate(callInput(request), at);
+      return {
+        allow: decision.allow,
+        reasons: decision.reasons,
+        nextAllowedAt: decision.nextAllowedAt === null ? null : new Date(decision.nextAllowedAt).toISOString(),
+        policyRevision: decision.policyRevision,
+        at: new Date(at).toISOString(),
+      };
+    },
+  );
+
+  app.get<{ Params: { decisionId: string } }>(
+    '/v1/decisions/:decisionId',
+    {
+      config: { roles: ['dialer', 'compliance', 'auditor', 'admin'] },
+      schema: {
+        tags: ['decisions'],
+        summary: 'One recorded decision with its inputs, rules evaluated and timing',
+        security: bearerSecurity,
+        params: { type: 'object', properties: { decisionId: id } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...decisionAnswer.properties,
+              tenantId: { type: 'string' },
+              campaignId: { type: 'string' },
+              callee: { type: 'string' },
+              caller: { type: ['string', 'null'] },
+              ruleIds: { type: 'array', items: { type: 'string' } },
+              instanceId: { type: 'string' },
+              input: {},
+              timing: {},
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const row = await db('decisions').where({ id: request.params.decisionId }).first();
+      if (!row) throw new AppError('DECISION_NOT_FOUND', `No decision ${request.params.decisionId}`);
+      tenantOf(request, row.tenant_id);
+      return {
+        id: row.id,
+        allow: Boolean(row.allow),
+        reasons: parseJson(row.reasons, []),
+        nextAllowedAt: row.next_allowed_at === null ? null : new Date(Number(row.next_allowed_at)).toISOString(),
+        policyRevision: row.policy_revision,
+        decidedAt: new Date(Number(row.decided_at)).toISOString(),
+        tenantId: row.tenant_id,
+        campaignId: row.campaign_id,
+        callee: row.callee,
+        caller: row.caller,
+        ruleIds: parseJson(row.rule_ids, []),
+        instanceId: row.instance_id,
+        input: parseJson(row.input, null),
+        timing: parseJson(row.timing, null),
+      };
+    },
+  );
+}

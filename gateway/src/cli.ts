@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { mintToken, loadSigningSecret, ROLES, type Role } from './auth/tokens';
+import { ConfigError, loadConfig, type Config } from './config';
+import { isValidUscc } from './domain/uscc';
+import { DIALING_MODES, type DialingMode } from './engine/types';
+import { numberInfo } from './numbers/phone';
+import { PolicyError } from './policy/loader';
+import { logAction, type Actor } from './storage/admin-log';
+import { connect, migrate, type Db } from './storage/db';
+import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
+import { importRegistry } from './storage/registry';
+import { serve } from './serve';
+
+const USAGE = `callgate — compliance gateway for outbound calls
+
+Usage: callgate <command> [options]     (configuration from the environment: see README)
+
+  serve                                   run the gateway (migrates first)
+  migrate                                 apply database migrations
+  tenant create --name N --country CC [--uscc 统一社会信用代码]
+  tenant verify --id T --by WHO [--evidence JSON] [--status verified|rejected|revoked]
+  brand create --tenant T --name N
+  number add --tenant T --e164 +86… --proof JSON [--line-type T] [--region R] [--real-name-proof JSON]
+  number verify --id N --by WHO [--status verified|rejected|revoked]
+  campaign create --tenant T --brand B --name N --purpose P --mode agent|predictive|prerecorded|ai_voice
+                  [--pack cn] [--numbers id1,id2]
+  token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
+  registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  name: { type: 'string' },
+  country: { type: 'string' },
+  uscc: { type: 'string' },
+  id: { type: 'string' },
+  by: { type: 'string' },
+  evidence: { type: 'string' },
+  status: { type: 'string' },
+  tenant: { type: 'string' },
+  e164: { type: 'string' },
+  proof: { type: 'string' },
+  'line-type': { type: 'string' },
+  region: { type: 'string' },
+  'real-name-proof': { type: 'string' },
+  brand: { type: 'string' },
+  purpose: { type: 'string' },
+  mode: { type: 'string' },
+  pack: { type: 'string' },
+  numbers: { type: 'string' },
+  role: { type: 'string' },
+  subject: { type: 'string' },
+  ttl: { type: 'string' },
+  list: { type: 'string' },
+  date: { type: 'string' },
+  file: { type: 'string' },
+  'calling-code': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Options = Partial<Record<keyof typeof OPTIONS, string>>;
+
+function need(options: Options, name: keyof typeof OPTIONS): string {
+  const value = options[name];
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function json(options: Options, name: keyof typeof OPTIONS): unknown {
+  const raw = options[name];
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new UsageError(`--${name} must be JSON, e.g. '{"certificate":"…"}'`);
+  }
+}
+
+const print = (value: unknown): void => {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+};
+
+async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+  const db = connect(config);
+  try {
+    await migrate(db);
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The operator at the shell is logged as an admin action like any other. */
+function operator(options: Options): Actor {
+  return { subject: options.by ?? `cli:${process.env.USER ?? 'operator'}`, role: 'admin', tenantId: null };
+}
+
+async function run(command: string, config: Config, o: Options): Promise<void> {
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'migrate':
+      return withDb(config, async () => print({ migrated: true }));
+    case 'tenant create':
+      return withDb(config, async (db) => {
+        const uscc = o.uscc ?? null;
+        if (uscc && !isValidUscc(uscc)) throw new UsageError(`${uscc} is not a valid 统一社会信用代码`);
+        if (need(o, 'country') === 'CN' && !uscc) throw new UsageError('a Chinese enterprise needs --uscc');
+        const tenant = await createTenant(db, { legalName: need(o, 'name'), uscc, country: need(o, 'country') });
+        await logAction(db, operator(o), 'cli tenant create', tenant.id, { legalName: tenant.legalName }, tenant.id);
+        print(tenant);
+      });
+    case 'tenant verify':
+      return withDb(config, async (db) => {
+        const status = (o.status ?? 'verified') as 'verified';
+        const tenant = await setTenantVerification(db, need(o, 'id'), status, json(o, 'evidence') ?? { checkedBy: need(o, 'by') }, need(o, 'by'));
+        await logAction(db, operator(o), 'cli tenant verify', tenant.id, { status }, tenant.id);
+        print(tenant);
+      });
+    case 'brand create':
+      return withDb(config, async (db) => {
+        const brand = await createBrand(db, need(o, 'tenant'), need(o, 'name'));
+        await logAction(db, operator(o), 'cli brand create', brand.id, { name: brand.name }, brand.tenantId);
+        print(brand);
+      });
+    case 'number add':
+      return withDb(config, async (db) => {
+        const info = numberInfo(need(o, 'e164'));
+        if (!info?.valid) throw new UsageError(`${o.e164} is not a valid, allocated E.164 number`);
+        const number = await createCallerNumber(db, need(o, 'tenant'), {
+          e164: info.e164,
+          lineType: o['line-type'] ?? info.lineType,
+          region: o.region ?? info.region,
+          proofOfRight: json(o, 'proof') ?? (() => { throw new UsageError('--proof is required'); })(),
+          realNameProof: json(o, 'real-name-proof') ?? null,
+        });
+        await logAction(db, operator(o), 'cli number add', number.id, { e164: number.e164 }, number.tenantId);
+        print(number);
+      });
+    case 'number verify':
+      return withDb(config, async (db) => {
+        const status = (o.status ?? 'verified') as 'verified';
+        const number = await updateCallerNumber(db, need(o, 'id'), null, { verificationStatus: status, verifiedBy: need(o, 'by') });
+        await logAction(db, operator(o), 'cli number verify', number.id, { status }, number.tenantId);
+        print(number);
+      });
+    case 'campaign create':
+      return withDb(config, async (db) => {
+        const mode = need(o, 'mode') as DialingMode;
+        if (!DIALING_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${DIALING_MODES.join(', ')}`);
+        const campaign = await createCampaign(db, need(o, 'tenant'), {
+          brandId: need(o, 'brand'),
+          name: need(o, 'name'),
+          purpose: need(o, 'purpose'),
+          policyPack: o.pack ?? 'cn',
+          dialingMode: mode,
+          callerNumberIds: o.numbers ? o.numbers.split(',').map((s) => s.trim()).filter(Boolean) : [],
+        });
+        await logAction(db, operator(o), 'cli campaign create', campaign.id, { name: campaign.name }, campaign.tenantId);
+        print(campaign);
+      });
+    case 'token mint': {
+      const role = need(o, 'role') as Role;
+      if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const ttl = Number(o.ttl ?? 86400);
+      if (!Number.isInteger(ttl) || ttl <= 0) throw new UsageError('--ttl must be a positive number of seconds');
+      const secret = loadSigningSecret(config.jwtSecret, config.dataDir);
+      const token = mintToken(secret, { role, tenantId: o.tenant ?? null, subject: need(o, 'subject') }, ttl);
+      return print({ token, role, tenantId: o.tenant ?? null, expiresAt: new Date(Date.now() + ttl * 1000).toISOString() });
+    }
+    case 'registry import':
+      return withDb(config, async (db) => {
+        const listDate = Date.parse(`${need(o, 'date')}T00:00:00Z`);
+        if (Number.isNaN(listDate)) throw new UsageError('--date must be the registry date, YYYY-MM-DD');
+        const file = need(o, 'file');
+        if (!fs.existsSync(file)) throw new UsageError(`no file ${file}`);
+        const result = await importRegistry(
+          db,
+          { listId: need(o, 'list'), name: need(o, 'name'), country: o.country ?? null, listDate },
+          fs.createReadStream(file),
+          { defaultCallingCode: o['calling-code'] ?? null, onProgress: (n) => process.stderr.write(`\r${n} numbers`) },
+        );
+        process.stderr.write('\n');
+        await logAction(db, operator(o), 'cli registry import', result.listId, result, null);
+        print(result);
+      });
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const command = parsed.positionals.join(' ');
+  if (parsed.values.help || command === '') {
+    process.stdout.write(USAGE);
+    return command === '' && !parsed.values.help ? 2 : 0;
+  }
+  try {
+    await run(command, loadConfig(), parsed.values as Options);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) process.stderr.write(`callgate: ${error.message}\n\n${USAGE}`);
+    else if (error instanceof ConfigError || error instanceof PolicyError) process.stderr.write(`callgate: configuration error: ${error.message}\n`);
+    else process.stderr.write(`callgate: ${(error as Error).message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    if (code !== 0 || !process.argv.slice(2).includes('serve')) process.exitCode = code;
+  });
+}

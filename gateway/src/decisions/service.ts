@@ -1,0 +1,174 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { decide, unavailableDecision } from '../engine/engine';
+import type { CallInput, Decision } from '../engine/types';
+import { AppError } from '../errors';
+import type { CompiledPolicy } from '../policy/types';
+import { isMysql, type Db } from '../storage/db';
+import { loadBatchFacts, type Resolved } from '../storage/facts';
+import { newId } from '../storage/ids';
+import { toRow, type DecisionRecord } from './record';
+import type { DecisionSpool } from './spool';
+
+interface Pending {
+  call: CallInput;
+  queuedAt: bigint;
+  resolve: (record: DecisionRecord) => void;
+  reject: (error: Error) => void;
+}
+
+const MYSQL_DEADLOCK = 'ER_LOCK_DEADLOCK';
+const MAX_TRIES = 3;
+
+const micros = (from: bigint, to: bigint = process.hrtime.bigint()) => Number((to - from) / 1000n);
+
+/** Lock keys for the rows that serialise decisions about the same callee or display number. */
+function lockKeys(calls: CallInput[]): string[] {
+  const keys = new Set<string>();
+  for (const c of calls) {
+    keys.add(`callee:${c.callee}`);
+    if (c.caller) keys.add(`caller:${c.caller}`);
+  }
+  return [...keys].sort();
+}
+
+/**
+ * Decides calls with group commit: calls that arrive while a batch is being written wait for the
+ * next batch, and each batch is one transaction that locks its callees and display numbers, reads
+ * their facts, decides every call in arrival order and writes every decision and attempt before any
+ * answer leaves. One transaction per batch, not per call, is what lets durable decisions keep up
+ * with the dialers; the row locks are what keep caps exact across gateway instances.
+ */
+export class DecisionService {
+  private queue: Pending[] = [];
+  private running = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly policies: Map<string, CompiledPolicy>,
+    private readonly spool: DecisionSpool,
+    private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger },
+  ) {}
+
+  /** Decides a call now; an allowed call takes its place in the frequency counters. */
+  decide(call: CallInput): Promise<DecisionRecord> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ call, queuedAt: process.hrtime.bigint(), resolve, reject });
+      if (!this.running) void this.drainQueue();
+    });
+  }
+
+  /** The same question for another instant; reads only, records nothing. */
+  async evaluate(call: CallInput, at: number): Promise<Decision> {
+    const batch = await loadBatchFacts(this.db, [call], this.policies, Math.min(at, Date.now()));
+    const resolved = batch.resolved[0];
+    if (resolved instanceof AppError) throw resolved;
+    return decide(resolved.call, resolved.facts, resolved.policy, at);
+  }
+
+  private async drainQueue(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.batchMax);
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcomes = await this.commitBatch(batch);
+        outcomes.forEach((outcome, i) => (outcome instanceof AppError ? batch[i].reject(outcome) : batch[i].resolve(outcome)));
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code === MYSQL_DEADLOCK && attempt < MAX_TRIES) continue;
+        this.options.log.error({ err: error }, 'decision batch failed; denying its calls GATEWAY_UNAVAILABLE');
+        this.failClosed(batch, error as Error);
+        return;
+      }
+    }
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<(DecisionRecord | AppError)[]> {
+    const calls = batch.map((p) => p.call);
+    const mysql = isMysql(this.db);
+    const keys = lockKeys(calls);
+    // Lock rows are created outside the transaction: inserting them inside would take gap locks
+    // that make concurrent batches deadlock.
+    if (mysql) await this.db('gate_locks').insert(keys.map((k) => ({ k }))).onConflict('k').ignore();
+    return this.db.transaction(
+      async (trx) => {
+        if (mysql) await trx('gate_locks').whereIn('k', keys).orderBy('k').forUpdate().select('k');
+        const now = Date.now();
+        const facts = await loadBatchFacts(trx, calls, this.policies, now);
+        const outcomes = facts.resolved.map((resolved, i) => {
+          if (resolved instanceof AppError) return resolved;
+          const record = this.decideOne(resolved, batch[i], now, batch.length);
+          if (record.allow) facts.noteAttempt(resolved.call, now);
+          return record;
+        });
+        const records = outcomes.filter((o): o is DecisionRecord => !(o instanceof AppError));
+        if (records.length > 0) await trx('decisions').insert(records.map(toRow));
+        const attempts = records.filter((r) => r.allow).map((r) => attemptRow(r));
+        if (attempts.length > 0) await trx('call_attempts').insert(attempts);
+        return outcomes;
+      },
+      mysql ? { isolationLevel: 'read committed' } : undefined,
+    );
+  }
+
+  private decideOne(resolved: Resolved, pending: Pending, now: number, batchSize: number): DecisionRecord {
+    const started = process.hrtime.bigint();
+    // The input is captured before the decision so it shows the history as the engine saw it.
+    const input = structuredInput(resolved);
+    const decision = decide(resolved.call, resolved.facts, resolved.policy, now);
+    return {
+      ...decision,
+      id: newId('dec'),
+      decidedAt: now,
+      instanceId: this.options.instanceId,
+      call: resolved.call,
+      input,
+      timing: { queuedUs: micros(pending.queuedAt, started), engineUs: micros(started), batchSize },
+    };
+  }
+
+  private failClosed(batch: Pending[], error: Error): void {
+    const now = Date.now();
+    const records: DecisionRecord[] = batch.map((p) => ({
+      ...unavailableDecision('unknown', `The gateway could not reach its database (${error.message.slice(0, 200)}); the call is denied`),
+      id: newId('dec'),
+      decidedAt: now,
+      instanceId: this.options.instanceId,
+      call: p.call,
+      input: { call: p.call },
+      timing: { queuedUs: micros(p.queuedAt), engineUs: 0, batchSize: batch.length },
+    }));
+    try {
+      this.spool.append(records.map(toRow));
+    } catch (spoolError) {
+      this.options.log.fatal({ err: spoolError }, 'cannot spool fail-closed decisions either');
+    }
+    records.forEach((r, i) => batch[i].resolve(r));
+  }
+}
+
+function structuredInput(resolved: Resolved) {
+  const { facts } = resolved;
+  return { call: resolved.call, facts: { ...facts, calleeAttempts: [...facts.calleeAttempts], callerAttempts: [...facts.callerAttempts] } };
+}
+
+function attemptRow(record: DecisionRecord) {
+  return {
+    decision_id: record.id,
+    tenant_id: record.call.tenantId,
+    campaign_id: record.call.campaignId,
+    caller: record.call.caller,
+    callee: record.call.callee,
+    attempted_at: record.decidedAt,
+    source: 'decision',
+  };
+}

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { auth } from './api/auth';
+import type { GatewayContext } from './api/context';
+import { installErrorHandling } from './api/error-handler';
+import { callRoutes } from './api/routes/calls';
+import { callerNumberRoutes } from './api/routes/caller-numbers';
+import { campaignRoutes } from './api/routes/campaigns';
+import { consentRoutes } from './api/routes/consents';
+import { decisionRoutes } from './api/routes/decisions';
+import { healthRoutes } from './api/routes/health';
+import { historyRoutes } from './api/routes/history';
+import { optOutRoutes } from './api/routes/opt-outs';
+import { tenantRoutes } from './api/routes/tenants';
+import { loadSigningSecret } from './auth/tokens';
+import type { Config } from './config';
+import { DecisionService } from './decisions/service';
+import { DecisionSpool } from './decisions/spool';
+import { loadPacks } from './policy/loader';
+import type { CompiledPolicy } from './policy/types';
+import { connect, migrate, type Db } from './storage/db';
+
+import { projectRoot } from './paths';
+
+const pkg = require(path.join(projectRoot(), 'package.json')) as { version: string; description: string };
+
+export const OPENAPI_INFO = {
+  title: 'callgate',
+  version: pkg.version,
+  description: `${pkg.description}\n\nEvery answer that refuses a request carries \`{ error: { code, message } }\` with a code from one stable catalogue. Decisions carry reason codes from another.`,
+};
+
+/** The HTTP API over a ready context; no listening, so tests can inject requests. */
+export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Promise<FastifyInstance> {
+  // Per-request log lines only when debugging: at thousands of decisions a second they would be the bottleneck.
+  const quiet = log.level !== 'debug' && log.level !== 'trace';
+  const app = Fastify({ loggerInstance: log, bodyLimit: 4 * 1024 * 1024, logController: new LogController({ disableRequestLogging: quiet }) });
+  app.decorate('gate', gate);
+  installErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: OPENAPI_INFO,
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(auth, { secret: gate.signingSecret, db: gate.db });
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes]) {
+    await app.register(routes);
+  }
+  return app;
+}
+
+/** Records every pack revision in force, so a decision's policyRevision always resolves to its rules. */
+async function recordPolicyRevisions(db: Db, policies: Map<string, CompiledPolicy>): Promise<void> {
+  const rows = [...policies.values()].map((p) => ({ revision_id: p.revisionId, pack_id: p.pack.id, content: JSON.stringify(p.pack), created_at: Date.now() }));
+  if (rows.length > 0) await db('policy_revisions').insert(rows).onConflict('revision_id').ignore();
+}
+
+/** Connects, migrates and wires the services; the caller owns listening and shutdown. */
+export async function createGateway(config: Config, log: FastifyBaseLogger): Promise<GatewayContext> {
+  const db = connect(config);
+  await migrate(db);
+  const policies = loadPacks();
+  await recordPolicyRevisions(db, policies);
+  const spool = new DecisionSpool(path.join(config.dataDir, 'spool'));
+  const decisions = new DecisionService(db, policies, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log });
+  return { config, db, decisions, spool, policies, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir) };
+}
+
+export function createLogger(level: string): FastifyBaseLogger {
+  return pino({ level });
+}

@@ -1,0 +1,260 @@
+import { AppError } from '../errors';
+import type { DialingMode, VerificationStatus } from '../engine/types';
+import type { Db } from './db';
+import { newId } from './ids';
+import { parseJson } from './json';
+
+export interface Tenant {
+  id: string;
+  legalName: string;
+  uscc: string | null;
+  country: string;
+  verificationStatus: VerificationStatus;
+  verificationEvidence: unknown;
+  verifiedBy: string | null;
+  verifiedAt: number | null;
+  createdAt: number;
+}
+
+export interface Brand {
+  id: string;
+  tenantId: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface Campaign {
+  id: string;
+  tenantId: string;
+  brandId: string;
+  name: string;
+  purpose: string;
+  policyPack: string;
+  dialingMode: DialingMode;
+  status: 'active' | 'paused' | 'closed';
+  callerNumberIds: string[];
+  createdAt: number;
+}
+
+export interface CallerNumber {
+  id: string;
+  tenantId: string;
+  e164: string;
+  proofOfRight: unknown;
+  verificationStatus: VerificationStatus;
+  verifiedBy: string | null;
+  lineType: string;
+  realNameProof: unknown;
+  region: string | null;
+  status: 'active' | 'suspended';
+  createdAt: number;
+  updatedAt: number;
+}
+
+type Row = Record<string, any>;
+
+export const toTenant = (r: Row): Tenant => ({
+  id: r.id,
+  legalName: r.legal_name,
+  uscc: r.uscc,
+  country: r.country,
+  verificationStatus: r.verification_status,
+  verificationEvidence: parseJson(r.verification_evidence, null),
+  verifiedBy: r.verified_by,
+  verifiedAt: r.verified_at === null ? null : Number(r.verified_at),
+  createdAt: Number(r.created_at),
+});
+
+export const toBrand = (r: Row): Brand => ({ id: r.id, tenantId: r.tenant_id, name: r.name, createdAt: Number(r.created_at) });
+
+export const toCampaign = (r: Row, callerNumberIds: string[]): Campaign => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  brandId: r.brand_id,
+  name: r.name,
+  purpose: r.purpose,
+  policyPack: r.policy_pack,
+  dialingMode: r.dialing_mode,
+  status: r.status,
+  callerNumberIds,
+  createdAt: Number(r.created_at),
+});
+
+export const toCallerNumber = (r: Row): CallerNumber => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  e164: r.e164,
+  proofOfRight: parseJson(r.proof_of_right, null),
+  verificationStatus: r.verification_status,
+  verifiedBy: r.verified_by,
+  lineType: r.line_type,
+  realNameProof: parseJson(r.real_name_proof, null),
+  region: r.region,
+  status: r.status,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+export async function createTenant(db: Db, input: { legalName: string; uscc: string | null; country: string }): Promise<Tenant> {
+  const row = {
+    id: newId('ten'),
+    legal_name: input.legalName,
+    uscc: input.uscc,
+    country: input.country,
+    verification_status: 'unverified',
+    verification_evidence: null,
+    verified_by: null,
+    verified_at: null,
+    created_at: Date.now(),
+  };
+  await db('tenants').insert(row);
+  return toTenant(row);
+}
+
+export async function getTenant(db: Db, id: string): Promise<Tenant> {
+  const row = await db('tenants').where({ id }).first();
+  if (!row) throw new AppError('TENANT_NOT_FOUND', `No tenant ${id}`);
+  return toTenant(row);
+}
+
+export async function listTenants(db: Db): Promise<Tenant[]> {
+  return (await db('tenants').orderBy('created_at')).map(toTenant);
+}
+
+export async function setTenantVerification(db: Db, id: string, status: VerificationStatus, evidence: unknown, by: string): Promise<Tenant> {
+  await getTenant(db, id);
+  await db('tenants')
+    .where({ id })
+    .update({ verification_status: status, verification_evidence: JSON.stringify(evidence ?? null), verified_by: by, verified_at: Date.now() });
+  return getTenant(db, id);
+}
+
+export async function createBrand(db: Db, tenantId: string, name: string): Promise<Brand> {
+  await getTenant(db, tenantId);
+  const row = { id: newId('brd'), tenant_id: tenantId, name, created_at: Date.now() };
+  await db('brands').insert(row);
+  return toBrand(row);
+}
+
+export async function getBrand(db: Db, id: string, tenantId: string): Promise<Brand> {
+  const row = await db('brands').where({ id, tenant_id: tenantId }).first();
+  if (!row) throw new AppError('BRAND_NOT_FOUND', `No brand ${id} for this tenant`);
+  return toBrand(row);
+}
+
+export async function listBrands(db: Db, tenantId: string): Promise<Brand[]> {
+  return (await db('brands').where({ tenant_id: tenantId }).orderBy('created_at')).map(toBrand);
+}
+
+async function checkNumbersBelong(db: Db, tenantId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await db('caller_numbers').whereIn('id', ids).andWhere({ tenant_id: tenantId }).pluck('id');
+  const missing = ids.filter((id) => !found.includes(id));
+  if (missing.length > 0) throw new AppError('CALLER_NUMBER_NOT_FOUND', `No caller number ${missing.join(', ')} for this tenant`);
+}
+
+export interface CampaignInput {
+  brandId: string;
+  name: string;
+  purpose: string;
+  policyPack: string;
+  dialingMode: DialingMode;
+  callerNumberIds: string[];
+}
+
+export async function createCampaign(db: Db, tenantId: string, input: CampaignInput): Promise<Campaign> {
+  await getBrand(db, input.brandId, tenantId);
+  const ids = [...new Set(input.callerNumberIds)];
+  await checkNumbersBelong(db, tenantId, ids);
+  const row = {
+    id: newId('cmp'),
+    tenant_id: tenantId,
+    brand_id: input.brandId,
+    name: input.name,
+    purpose: input.purpose,
+    policy_pack: input.policyPack,
+    dialing_mode: input.dialingMode,
+    status: 'active',
+    created_at: Date.now(),
+  };
+  await db.transaction(async (trx) => {
+    await trx('campaigns').insert(row);
+    if (ids.length > 0) await trx('campaign_numbers').insert(ids.map((n) => ({ campaign_id: row.id, caller_number_id: n })));
+  });
+  return toCampaign(row, ids);
+}
+
+export async function getCampaign(db: Db, id: string, tenantId: string): Promise<Campaign> {
+  const row = await db('campaigns').where({ id, tenant_id: tenantId }).first();
+  if (!row) throw new AppError('CAMPAIGN_NOT_FOUND', `No campaign ${id} for this tenant`);
+  const numbers = await db('campaign_numbers').where({ campaign_id: id }).pluck('caller_number_id');
+  return toCampaign(row, numbers);
+}
+
+export async function listCampaigns(db: Db, tenantId: string): Promise<Campaign[]> {
+  const rows = await db('campaigns').where({ tenant_id: tenantId }).orderBy('created_at');
+  const links = await db('campaign_numbers').whereIn('campaign_id', rows.map((r) => r.id));
+  return rows.map((r) => toCampaign(r, links.filter((l) => l.campaign_id === r.id).map((l) => l.caller_number_id)));
+}
+
+export async function setCampaignStatus(db: Db, id: string, tenantId: string, status: Campaign['status']): Promise<Campaign> {
+  await getCampaign(db, id, tenantId);
+  await db('campaigns').where({ id }).update({ status });
+  return getCampaign(db, id, tenantId);
+}
+
+export interface CallerNumberInput {
+  e164: string;
+  lineType: string;
+  region: string | null;
+  proofOfRight: unknown;
+  realNameProof: unknown;
+}
+
+export async function createCallerNumber(db: Db, tenantId: string, input: CallerNumberInput): Promise<CallerNumber> {
+  await getTenant(db, tenantId);
+  const existing = await db('caller_numbers').where({ e164: input.e164 }).first();
+  if (existing) throw new AppError('CALLER_NUMBER_TAKEN', `${input.e164} is already registered${existing.tenant_id === tenantId ? ' to this tenant' : ''}`);
+  const now = Date.now();
+  const row = {
+    id: newId('num'),
+    tenant_id: tenantId,
+    e164: input.e164,
+    proof_of_right: JSON.stringify(input.proofOfRight),
+    verification_status: 'pending',
+    verified_by: null,
+    line_type: input.lineType,
+    real_name_proof: input.realNameProof === null || input.realNameProof === undefined ? null : JSON.stringify(input.realNameProof),
+    region: input.region,
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+  };
+  await db('caller_numbers').insert(row);
+  return toCallerNumber(row);
+}
+
+export async function getCallerNumber(db: Db, id: string, tenantId: string | null): Promise<CallerNumber> {
+  const query = db('caller_numbers').where({ id });
+  const row = await (tenantId ? query.andWhere({ tenant_id: tenantId }) : query).first();
+  if (!row) throw new AppError('CALLER_NUMBER_NOT_FOUND', `No caller number ${id}${tenantId ? ' for this tenant' : ''}`);
+  return toCallerNumber(row);
+}
+
+export async function listCallerNumbers(db: Db, tenantId: string): Promise<CallerNumber[]> {
+  return (await db('caller_numbers').where({ tenant_id: tenantId }).orderBy('created_at')).map(toCallerNumber);
+}
+
+export async function updateCallerNumber(
+  db: Db,
+  id: string,
+  tenantId: string | null,
+  change: { verificationStatus?: VerificationStatus; verifiedBy?: string; status?: 'active' | 'suspended' },
+): Promise<CallerNumber> {
+  const number = await getCallerNumber(db, id, tenantId);
+  const update: Row = { updated_at: Date.now() };
+  if (change.verificationStatus) Object.assign(update, { verification_status: change.verificationStatus, verified_by: change.verifiedBy ?? null });
+  if (change.status) update.status = change.status;
+  await db('caller_numbers').where({ id }).update(update);
+  return getCallerNumber(db, id, number.tenantId);
+}
