@@ -5,6 +5,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** Folder of policy packs (one sub-folder per pack); the shipped policies/ by default. */
+  policyDir: string | null;
   /** Unset: the embedded SQLite file under dataDir. */
   databaseUrl: string | null;
   /** Unset: a random secret generated once and kept in dataDir. */
@@ -61,6 +63,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.DATA_DIR || 'data'),
+    policyDir: env.POLICY_DIR ? path.resolve(env.POLICY_DIR) : null,
     databaseUrl: databaseUrl(env),
     jwtSecret: jwtSecret(env),
     logLevel,

@@ -17,6 +17,7 @@ export const ERRORS = {
   DECISION_NOT_FOUND: { status: 404, message: 'No such decision' },
   POLICY_PACK_NOT_FOUND: { status: 422, message: 'No such policy pack' },
   CALLER_NUMBER_TAKEN: { status: 409, message: 'This number is already registered to a tenant' },
+  TENANT_EXISTS: { status: 409, message: 'A tenant with this unified social credit code exists' },
   OUTCOME_ALREADY_RECORDED: { status: 409, message: 'An outcome is already recorded for this call' },
   OUTCOME_FOR_DENIED_CALL: { status: 409, message: 'A denied call was never placed and has no outcome' },
   AUTH_REQUIRED: { status: 401, message: 'A bearer token is required' },

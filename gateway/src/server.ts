@@ -65,7 +65,7 @@ async function recordPolicyRevisions(db: Db, policies: Map<string, CompiledPolic
 export async function createGateway(config: Config, log: FastifyBaseLogger): Promise<GatewayContext> {
   const db = connect(config);
   await migrate(db);
-  const policies = loadPacks();
+  const policies = loadPacks(config.policyDir ?? undefined);
   await recordPolicyRevisions(db, policies);
   const spool = new DecisionSpool(path.join(config.dataDir, 'spool'));
   const decisions = new DecisionService(db, policies, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log });

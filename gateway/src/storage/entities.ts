@@ -96,6 +96,7 @@ export const toCallerNumber = (r: Row): CallerNumber => ({
 });
 
 export async function createTenant(db: Db, input: { legalName: string; uscc: string | null; country: string }): Promise<Tenant> {
+  if (input.uscc && (await db('tenants').where({ uscc: input.uscc }).first())) throw new AppError('TENANT_EXISTS', `A tenant with 统一社会信用代码 ${input.uscc} exists`);
   const row = {
     id: newId('ten'),
     legal_name: input.legalName,
