@@ -35,27 +35,24 @@ export interface World {
   auditor: string;
 }
 
-export class TestGateway {
-  constructor(
-    readonly app: FastifyInstance,
-    readonly gate: GatewayContext,
-  ) {}
+export interface Answer {
+  statusCode: number;
+  body: string;
+  json(): any;
+}
+
+/** Drives a gateway through its API, in process or over HTTP, the way a dialer or an officer would. */
+export abstract class GatewayClient {
+  constructor(readonly signingSecret: string) {}
+
+  abstract call(method: 'GET' | 'POST', url: string, token: string | null, body?: unknown): Promise<Answer>;
 
   token(role: Role, tenantId: string | null, subject = `${role}-test`, ttlSeconds = 3600): string {
-    return mintToken(this.gate.signingSecret, { role, tenantId, subject }, ttlSeconds);
+    return mintToken(this.signingSecret, { role, tenantId, subject }, ttlSeconds);
   }
 
   get admin(): string {
     return this.token('admin', null, 'admin-test');
-  }
-
-  async call(method: 'GET' | 'POST', url: string, token: string | null, body?: unknown): Promise<LightMyRequestResponse> {
-    return this.app.inject({
-      method,
-      url,
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      ...(body === undefined ? {} : { payload: body as object }),
-    });
   }
 
   /** POSTs and insists on the expected status, returning the parsed body. */
@@ -103,8 +100,27 @@ export class TestGateway {
     });
   }
 
-  async decide(world: World, callee: string, caller: string | null = world.caller): Promise<LightMyRequestResponse> {
+  async decide(world: World, callee: string, caller: string | null = world.caller): Promise<Answer> {
     return this.call('POST', '/v1/decisions', world.dialer, { campaignId: world.campaignId, callee, caller });
+  }
+}
+
+/** In process, through fastify's inject. */
+export class TestGateway extends GatewayClient {
+  constructor(
+    readonly app: FastifyInstance,
+    readonly gate: GatewayContext,
+  ) {
+    super(gate.signingSecret);
+  }
+
+  async call(method: 'GET' | 'POST', url: string, token: string | null, body?: unknown): Promise<LightMyRequestResponse> {
+    return this.app.inject({
+      method,
+      url,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
   }
 
   async count(table: string): Promise<number> {
@@ -123,4 +139,22 @@ export async function startTestGateway(engine: Engine, env: Record<string, strin
   const log = createLogger('silent');
   const gate = await createGateway(config, log);
   return new TestGateway(await buildApp(gate, log), gate);
+}
+
+/** A gateway in its own process, over HTTP on loopback. */
+export class HttpGateway extends GatewayClient {
+  constructor(
+    readonly baseUrl: string,
+    signingSecret: string,
+  ) {
+    super(signingSecret);
+  }
+
+  async call(method: 'GET' | 'POST', url: string, token: string | null, body?: unknown): Promise<Answer> {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(this.baseUrl + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { statusCode: res.status, body: text, json: () => JSON.parse(text) };
+  }
 }

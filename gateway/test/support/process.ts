@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../../src/paths';
+import { HttpGateway } from './gateway';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const sharedSecret = () => crypto.randomBytes(32).toString('hex');
+
+export interface GatewayProcess {
+  client: HttpGateway;
+  child: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `callgate serve` as its own process, as an operator would, and waits until it is healthy. */
+export async function spawnGateway(env: { DATABASE_URL: string; JWT_SECRET: string; POLICY_DIR: string; INSTANCE_ID: string }): Promise<GatewayProcess> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `callgate-${env.INSTANCE_ID}-`));
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'gateway/src/cli.ts'), 'serve'], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const client = new HttpGateway(`http://127.0.0.1:${port}`, env.JWT_SECRET);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway ${env.INSTANCE_ID} exited: ${output}`);
+    try {
+      if ((await client.call('GET', '/health', null)).statusCode === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`gateway ${env.INSTANCE_ID} not healthy in 30 s: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    client,
+    child,
+    output: () => output,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
