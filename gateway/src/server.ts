@@ -15,6 +15,7 @@ import { healthRoutes } from './api/routes/health';
 import { historyRoutes } from './api/routes/history';
 import { optOutRoutes } from './api/routes/opt-outs';
 import { tenantRoutes } from './api/routes/tenants';
+import { SHARED_SCHEMAS } from './api/schemas/common';
 import { loadSigningSecret } from './auth/tokens';
 import type { Config } from './config';
 import { DecisionService } from './decisions/service';
@@ -39,8 +40,10 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   const quiet = log.level !== 'debug' && log.level !== 'trace';
   const app = Fastify({ loggerInstance: log, bodyLimit: 4 * 1024 * 1024, logController: new LogController({ disableRequestLogging: quiet }) });
   app.decorate('gate', gate);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   installErrorHandling(app);
   await app.register(swagger, {
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: OPENAPI_INFO,

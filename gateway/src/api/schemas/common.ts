@@ -22,7 +22,8 @@ export const optOutScope = { type: 'string', enum: OPT_OUT_SCOPES } as const;
 export const verificationStatus = { type: 'string', enum: VERIFICATION_STATUSES } as const;
 export const anyJson = {} as const;
 
-export const errorResponse = {
+export const errorSchema = {
+  $id: 'Error',
   type: 'object',
   required: ['error'],
   properties: {
@@ -38,7 +39,8 @@ export const errorResponse = {
   },
 } as const;
 
-export const reason = {
+export const reasonSchema = {
+  $id: 'Reason',
   type: 'object',
   required: ['code', 'rule', 'message', 'citation'],
   properties: {
@@ -48,6 +50,11 @@ export const reason = {
     citation: { type: 'string', description: 'The legal instrument and article, or the gateway rule' },
   },
 } as const;
+
+/** Shared schemas, registered once and referenced, so the OpenAPI document names them once. */
+export const SHARED_SCHEMAS = [errorSchema, reasonSchema];
+export const errorResponse = { $ref: 'Error#' } as const;
+export const reason = { $ref: 'Reason#' } as const;
 
 export const decisionAnswer = {
   type: 'object',
