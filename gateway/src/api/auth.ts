@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { verifyToken, type Principal, type Role } from '../auth/tokens';
+import { TokenVerifier, type Principal, type Role } from '../auth/tokens';
 import { AppError } from '../errors';
 import { logAction } from '../storage/admin-log';
 import type { Db } from '../storage/db';
@@ -41,12 +41,13 @@ export function tenantOf(request: FastifyRequest, requested?: string | null): st
 }
 
 async function authPlugin(app: FastifyInstance, options: { secret: string; db: Db }) {
+  const tokens = new TokenVerifier(options.secret);
   app.decorateRequest('principal', null as unknown as Principal);
   // onRequest, before the body is even parsed: an unauthenticated request learns nothing about the schema.
   app.addHook('onRequest', async (request) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
-    request.principal = verifyToken(options.secret, bearer(request));
+    request.principal = tokens.verify(bearer(request));
     if (!roles.includes(request.principal.role)) {
       throw new AppError('FORBIDDEN_ROLE', `The ${request.principal.role} role may not ${request.method} ${request.routeOptions.url}; allowed: ${roles.join(', ')}`);
     }

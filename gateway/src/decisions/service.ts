@@ -53,7 +53,11 @@ export class DecisionService {
   decide(call: CallInput): Promise<DecisionRecord> {
     return new Promise((resolve, reject) => {
       this.queue.push({ call, queuedAt: process.hrtime.bigint(), resolve, reject });
-      if (!this.running) void this.drainQueue();
+      if (!this.running) {
+        this.running = true;
+        // After the current I/O phase, so that every request read in it joins the first batch.
+        setImmediate(() => void this.drainQueue());
+      }
     });
   }
 
@@ -66,11 +70,12 @@ export class DecisionService {
   }
 
   private async drainQueue(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.options.batchMax);
         await this.runBatch(batch);
+        // A batch on SQLite runs without yielding to I/O; let the requests that arrived meanwhile in.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.running = false;

@@ -1,5 +1,5 @@
 import Holidays from 'date-holidays';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { HoursWindow } from '../policy/types';
 
 /**
@@ -21,9 +21,8 @@ function calendarFor(code: string): Holidays {
 
 const holidayCache = new Map<string, string | null>();
 
-/** The holiday's name when the local date is a no-call day, else null. */
-export function holidayOn(day: DateTime, calendar: string | undefined, extraDates: string[] | undefined): string | null {
-  const isoDate = day.toISODate()!;
+/** The holiday's name when the local date (YYYY-MM-DD) is a no-call day, else null. */
+export function holidayOn(isoDate: string, calendar: string | undefined, extraDates: string[] | undefined): string | null {
   if (extraDates?.includes(isoDate)) return `no-call day ${isoDate}`;
   if (!calendar) return null;
   const key = `${calendar}|${isoDate}`;
@@ -58,28 +57,51 @@ export interface LocalVerdict {
 
 const HORIZON_DAYS = 370;
 
+const QUARTER_HOUR_MS = 15 * 60_000;
+const DAY_MS = 86_400_000;
+const offsetCache = new Map<string, number>();
+
+/**
+ * The zone's UTC offset in ms at an instant. Present-day offsets change only at instants that are
+ * whole quarter-hours in UTC, so the offset is memoised per zone and quarter-hour: computing it
+ * through Intl on every decision would cost more than all the other rules together.
+ */
+function offsetMs(zone: string, at: number): number {
+  const key = `${zone}|${Math.floor(at / QUARTER_HOUR_MS)}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offset = IANAZone.create(zone).offset(at) * 60_000;
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
 export function judgeLocalTime(
   at: number,
   zone: string,
   windows: HoursWindow[],
   holidays: { calendar?: string; dates?: string[] } | undefined,
 ): LocalVerdict {
-  const local = DateTime.fromMillis(at, { zone });
-  const holiday = holidayOn(local, holidays?.calendar, holidays?.dates);
+  // Wall-clock time as if it were UTC: its UTC fields are the callee's local date and time.
+  const wall = at + offsetMs(zone, at);
+  const wallDate = new Date(wall);
+  const isoWeekday = wallDate.getUTCDay() || 7;
+  const msOfDay = ((wall % DAY_MS) + DAY_MS) % DAY_MS;
+  const holiday = holidayOn(wallDate.toISOString().slice(0, 10), holidays?.calendar, holidays?.dates);
   if (!holiday) {
     for (const w of windows) {
-      if (!w.days.includes(local.weekday)) continue;
-      const [start, end] = windowBounds(local, w);
-      if (local >= start && local < end) return { allowed: true, holiday: null, nextOpen: null };
+      if (!w.days.includes(isoWeekday)) continue;
+      if (msOfDay >= clockMinutes(w.start) * 60_000 && msOfDay < clockMinutes(w.end) * 60_000) return { allowed: true, holiday: null, nextOpen: null };
     }
   }
-  return { allowed: false, holiday, nextOpen: nextOpening(local, windows, holidays) };
+  return { allowed: false, holiday, nextOpen: nextOpening(DateTime.fromMillis(at, { zone }), windows, holidays) };
 }
 
 function nextOpening(local: DateTime, windows: HoursWindow[], holidays: { calendar?: string; dates?: string[] } | undefined): number | null {
   for (let offset = 0; offset < HORIZON_DAYS; offset++) {
     const day = local.startOf('day').plus({ days: offset });
-    if (holidayOn(day, holidays?.calendar, holidays?.dates)) continue;
+    if (holidayOn(day.toISODate()!, holidays?.calendar, holidays?.dates)) continue;
     const starts = windows
       .filter((w) => w.days.includes(day.weekday))
       .map((w) => windowBounds(day, w))

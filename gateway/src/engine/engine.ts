@@ -36,8 +36,7 @@ export function formatCitation(c: Citation): string {
   return c.article ? `${c.instrument} ${c.article}` : c.instrument;
 }
 
-function inForce(rule: PackRule, now: number): boolean {
-  const today = new Date(now).toISOString().slice(0, 10);
+function inForce(rule: PackRule, today: string): boolean {
   return rule.effectiveFrom <= today && (!rule.effectiveUntil || today < rule.effectiveUntil);
 }
 
@@ -93,7 +92,8 @@ function describeCallee(call: CallInput): NumberInfo {
 export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, now: number): Decision {
   const caller = call.caller ? numberInfo(call.caller) : null;
   const ctx: RuleContext = { call, facts, policy, now, callee: describeCallee(call), caller };
-  const rules = policy.pack.rules.filter((rule) => inForce(rule, now));
+  const today = new Date(now).toISOString().slice(0, 10);
+  const rules = policy.pack.rules.filter((rule) => inForce(rule, today));
   const reasons = gatewayFindings(ctx);
   const findings: Finding[] = [];
   for (const rule of rules) {

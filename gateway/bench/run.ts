@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: figures, never assertions. Prints the engine's cost per decision, the ceiling of
+ * a bare fastify JSON POST, and POST /v1/decisions throughput and latency on SQLite and on MariaDB,
+ * every decision durably recorded, with the gateway's resident memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import knex from 'knex';
+import { mintToken } from '../src/auth/tokens';
+import { loadConfig, type Config } from '../src/config';
+import { decide } from '../src/engine/engine';
+import { loadPacks } from '../src/policy/loader';
+import { connect, migrate } from '../src/storage/db';
+import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from '../src/storage/entities';
+import { projectRoot } from '../src/paths';
+import { call, goodFacts } from '../test/support/facts';
+import { allDayPolicyDir } from '../test/support/gateway';
+import { freePort } from '../test/support/process';
+
+const { startMariaDb } = require('../../scripts/mariadb');
+
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const CALLEES = 20_000;
+const SECRET = 'bench-secret-bench-secret-bench-secret-0000';
+
+function engineBench(): void {
+  const policy = loadPacks().get('cn')!;
+  const at = Date.parse('2026-03-10T10:00:00+08:00');
+  const facts = goodFacts({ calleeAttempts: [1, 2].map((m) => ({ at: at - m * 60_000, tenantId: 't1', caller: '+862161234567' })) });
+  for (let i = 0; i < 20_000; i++) decide(call(), facts, policy, at);
+  const n = 200_000;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) decide(call(), facts, policy, at);
+  const perCall = Number(process.hrtime.bigint() - start) / n / 1000;
+  const denied = goodFacts({ consents: [] });
+  const startDenied = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) decide(call(), denied, policy, at + 12 * 3_600_000);
+  const perDenied = Number(process.hrtime.bigint() - startDenied) / n / 1000;
+  console.log(`engine alone (CN pack, 12 rules): ${perCall.toFixed(2)} µs per allowed decision, ${perDenied.toFixed(2)} µs per denial with nextAllowedAt search`);
+}
+
+function rssMb(pid: number): string {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(key)) ?? '')?.[1] ?? 0);
+    return `RSS ${(kb('VmRSS') / 1024).toFixed(0)} MB, peak ${(kb('VmHWM') / 1024).toFixed(0)} MB`;
+  } catch {
+    return 'RSS n/a';
+  }
+}
+
+/** Starts a server process and waits until `probe` says it answers. */
+async function startProcess(args: string[], env: Record<string, string>, probe: () => Promise<boolean>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr!.on('data', (d) => (errors += d));
+  const deadline = Date.now() + 30_000;
+  while (!(await probe().catch(() => false))) {
+    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${errors}`);
+    if (Date.now() > deadline) throw new Error(`not ready in 30 s: ${errors}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return child;
+}
+
+const answers = (url: string, init?: RequestInit) => async () => (await fetch(url, init)).status < 500;
+
+async function load(url: string, headers: Record<string, string>, body: () => string) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+  } as autocannon.Options);
+  return result;
+}
+
+function report(label: string, r: autocannon.Result, extra = ''): void {
+  const errors = r.errors + r.timeouts + r.non2xx;
+  console.log(
+    `${label}: ${Math.round(r.requests.average)} req/s (${r.requests.total} in ${r.duration.toFixed(1)} s, ${CONNECTIONS} connections), ` +
+      `latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx/errors ${errors}${extra ? ', ' + extra : ''}`,
+  );
+}
+
+async function baseline(): Promise<void> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/echo`;
+  const child = await startProcess(['--import', 'tsx', path.join(__dirname, 'bare-server.ts')], { PORT: String(port) }, answers(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
+  try {
+    report('bare fastify JSON POST (ceiling)', await load(url, {}, () => '{"callee":"+8613800138000"}'));
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+/** One verified tenant, number and campaign, and consent for every callee of the pool. */
+async function seed(config: Config): Promise<{ campaignId: string; tenantId: string }> {
+  const db = connect(config);
+  try {
+    await migrate(db);
+    const tenant = await createTenant(db, { legalName: 'Bench Co', uscc: '91350100M000100Y43', country: 'CN' });
+    await setTenantVerification(db, tenant.id, 'verified', {}, 'bench');
+    const brand = await createBrand(db, tenant.id, 'Bench');
+    const number = await createCallerNumber(db, tenant.id, { e164: '+862161234567', lineType: 'fixed_line', region: '上海市', proofOfRight: { x: 1 }, realNameProof: null });
+    await updateCallerNumber(db, number.id, tenant.id, { verificationStatus: 'verified', verifiedBy: 'bench' });
+    const campaign = await createCampaign(db, tenant.id, { brandId: brand.id, name: 'bench', purpose: 'insurance', policyPack: 'cn', dialingMode: 'predictive', callerNumberIds: [number.id] });
+    const now = Date.now();
+    const rows = Array.from({ length: CALLEES }, (_, i) => ({
+      id: `cns_bench_${i}`, tenant_id: tenant.id, brand_id: brand.id, callee: callee(i), purpose: 'insurance', channel: 'web', modes: '[]',
+      obtained_at: now - 86_400_000, expires_at: now + 86_400_000 * 365, capture_method: 'web_form_checkbox', evidence: '{}',
+      revoked_at: null, revoke_reason: null, recorded_by: 'bench', created_at: now,
+    }));
+    for (let i = 0; i < rows.length; i += 500) await db('consents').insert(rows.slice(i, i + 500));
+    return { campaignId: campaign.id, tenantId: tenant.id };
+  } finally {
+    await db.destroy();
+  }
+}
+
+const callee = (i: number) => `+86138${String(i).padStart(8, '0')}`;
+
+async function gatewayBench(label: string, env: Record<string, string>): Promise<void> {
+  const config = loadConfig(env);
+  const { campaignId, tenantId } = await seed(config);
+  const port = await freePort();
+  const child = await startProcess(
+    ['--import', 'tsx', path.join(projectRoot(), 'gateway/src/cli.ts'), 'serve'],
+    { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: SECRET },
+    answers(`http://127.0.0.1:${port}/health`),
+  );
+  try {
+    const token = mintToken(SECRET, { role: 'dialer', tenantId, subject: 'bench' }, 3600);
+    let i = 0;
+    const result = await load(`http://127.0.0.1:${port}/v1/decisions`, { authorization: `Bearer ${token}` }, () =>
+      JSON.stringify({ campaignId, callee: callee(i++ % CALLEES), caller: '+862161234567' }),
+    );
+    const db = connect(config);
+    const [{ n }] = await db('decisions').count({ n: '*' });
+    const batches = await db('decisions').select('timing').orderBy('decided_at', 'desc').limit(2000);
+    await db.destroy();
+    const sizes = batches.map((b) => JSON.parse(b.timing).batchSize as number);
+    const meanBatch = sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
+    report(label, result, `${n} decisions recorded, mean batch ${meanBatch.toFixed(1)}, gateway ${rssMb(child.pid!)}`);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`callgate bench on ${os.cpus().length} cores, node ${process.version}; ${DURATION_S} s per HTTP run`);
+  engineBench();
+  await baseline();
+  const policyDir = allDayPolicyDir();
+  const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-bench-'));
+  await gatewayBench('POST /v1/decisions on SQLite', { DATA_DIR: sqliteDir, POLICY_DIR: policyDir });
+  const mariadb = await startMariaDb();
+  try {
+    const admin = knex({ client: 'mysql2', connection: { uri: mariadb.url } as never });
+    await admin.raw('CREATE DATABASE callgate_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin');
+    await admin.destroy();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-bench-'));
+    await gatewayBench('POST /v1/decisions on MariaDB', { DATA_DIR: dataDir, POLICY_DIR: policyDir, DATABASE_URL: `${mariadb.url}callgate_bench` });
+  } finally {
+    await mariadb.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
