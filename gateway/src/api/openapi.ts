@@ -12,7 +12,7 @@ export const OPENAPI_FILE = path.join(projectRoot(), 'openapi.yaml');
  * route plugins only keep references to the context until a request arrives.
  */
 export async function generateOpenApi(): Promise<string> {
-  const offline = { config: loadConfig({}), policies: new Map() } as unknown as GatewayContext;
+  const offline = { config: loadConfig({}), policies: new Map(), signingSecret: 'document-generation-only' } as unknown as GatewayContext;
   const app = await buildApp(offline, createLogger('silent'));
   await app.ready();
   const yaml = app.swagger({ yaml: true });
