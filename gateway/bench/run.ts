@@ -25,6 +25,9 @@ const { startMariaDb } = require('../../scripts/mariadb');
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const CALLEES = 20_000;
+/** A realistic pool: each callee always sees the same one of the campaign's display numbers. */
+const NUMBERS = 100;
+const displayNumber = (i: number) => `+8621612${String(i).padStart(5, '0')}`;
 const SECRET = 'bench-secret-bench-secret-bench-secret-0000';
 
 function engineBench(): void {
@@ -108,9 +111,13 @@ async function seed(config: Config): Promise<{ campaignId: string; tenantId: str
     const tenant = await createTenant(db, { legalName: 'Bench Co', uscc: '91350100M000100Y43', country: 'CN' });
     await setTenantVerification(db, tenant.id, 'verified', {}, 'bench');
     const brand = await createBrand(db, tenant.id, 'Bench');
-    const number = await createCallerNumber(db, tenant.id, { e164: '+862161234567', lineType: 'fixed_line', region: '上海市', proofOfRight: { x: 1 }, realNameProof: null });
-    await updateCallerNumber(db, number.id, tenant.id, { verificationStatus: 'verified', verifiedBy: 'bench' });
-    const campaign = await createCampaign(db, tenant.id, { brandId: brand.id, name: 'bench', purpose: 'insurance', policyPack: 'cn', dialingMode: 'predictive', callerNumberIds: [number.id] });
+    const numberIds: string[] = [];
+    for (let n = 0; n < NUMBERS; n++) {
+      const number = await createCallerNumber(db, tenant.id, { e164: displayNumber(n), lineType: 'fixed_line', region: '上海市', proofOfRight: { x: 1 }, realNameProof: null });
+      await updateCallerNumber(db, number.id, tenant.id, { verificationStatus: 'verified', verifiedBy: 'bench' });
+      numberIds.push(number.id);
+    }
+    const campaign = await createCampaign(db, tenant.id, { brandId: brand.id, name: 'bench', purpose: 'insurance', policyPack: 'cn', dialingMode: 'predictive', callerNumberIds: numberIds });
     const now = Date.now();
     const rows = Array.from({ length: CALLEES }, (_, i) => ({
       id: `cns_bench_${i}`, tenant_id: tenant.id, brand_id: brand.id, callee: callee(i), purpose: 'insurance', channel: 'web', modes: '[]',
@@ -138,16 +145,18 @@ async function gatewayBench(label: string, env: Record<string, string>): Promise
   try {
     const token = mintToken(SECRET, { role: 'dialer', tenantId, subject: 'bench' }, 3600);
     let i = 0;
-    const result = await load(`http://127.0.0.1:${port}/v1/decisions`, { authorization: `Bearer ${token}` }, () =>
-      JSON.stringify({ campaignId, callee: callee(i++ % CALLEES), caller: '+862161234567' }),
-    );
+    const result = await load(`http://127.0.0.1:${port}/v1/decisions`, { authorization: `Bearer ${token}` }, () => {
+      const n = i++ % CALLEES;
+      return JSON.stringify({ campaignId, callee: callee(n), caller: displayNumber(n % NUMBERS) });
+    });
     const db = connect(config);
     const [{ n }] = await db('decisions').count({ n: '*' });
+    const [{ allowed }] = await db('decisions').where({ allow: true }).count({ allowed: '*' });
     const batches = await db('decisions').select('timing').orderBy('decided_at', 'desc').limit(2000);
     await db.destroy();
     const sizes = batches.map((b) => JSON.parse(b.timing).batchSize as number);
     const meanBatch = sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
-    report(label, result, `${n} decisions recorded, mean batch ${meanBatch.toFixed(1)}, gateway ${rssMb(child.pid!)}`);
+    report(label, result, `${n} decisions recorded (${allowed} allowed), mean batch ${meanBatch.toFixed(1)}, gateway ${rssMb(child.pid!)}`);
   } finally {
     child.kill('SIGKILL');
   }

@@ -192,6 +192,9 @@ describe('decision engine', () => {
       // 2026-03-08 is the US spring-forward day: 08:00 EDT is 12:00Z, not 13:00Z.
       assert.equal(hours(Date.parse('2026-03-08T11:59:59Z')), true);
       assert.equal(hours(Date.parse('2026-03-08T12:00:00Z')), false);
+      // Blocked at 06:00 local on the spring-forward day: next allowed at 08:00 EDT, not 08:00 EST.
+      const consented = goodFacts({ consents: [consentFacts({ obtainedAt: 0 })] });
+      assert.equal(decide(call({ callee: ny }), consented, eight, Date.parse('2026-03-08T10:00:00Z')).nextAllowedAt, Date.parse('2026-03-08T12:00:00Z'));
       // The day before, still on EST, 08:00 local is 13:00Z.
       assert.equal(hours(Date.parse('2026-03-07T12:30:00Z')), true);
       assert.equal(hours(Date.parse('2026-03-07T13:00:00Z')), false);

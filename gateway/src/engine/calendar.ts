@@ -1,10 +1,11 @@
 import Holidays from 'date-holidays';
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import type { HoursWindow } from '../policy/types';
 
 /**
  * Calling windows in a local time zone. Windows are start-inclusive and end-exclusive: a call at
- * exactly 21:00:00 falls outside a window ending at 21:00. DST is luxon's (IANA tzdb) business.
+ * exactly 21:00:00 falls outside a window ending at 21:00. Offsets, DST included, come from the
+ * IANA tzdb through luxon's zone; the arithmetic is on wall-clock milliseconds.
  */
 
 const holidayCalendars = new Map<string, Holidays>();
@@ -39,15 +40,6 @@ function clockMinutes(clock: string): number {
   return h * 60 + m;
 }
 
-function windowBounds(day: DateTime, window: HoursWindow): [DateTime, DateTime] {
-  const start = clockMinutes(window.start);
-  const end = clockMinutes(window.end);
-  const midnight = day.startOf('day');
-  // Wall-clock times, not elapsed minutes: on a DST day 08:00 is not 480 minutes after midnight.
-  const at = (m: number) => midnight.set({ hour: Math.floor(m / 60), minute: m % 60 });
-  return [at(start), end === 24 * 60 ? midnight.plus({ days: 1 }) : at(end)];
-}
-
 export interface LocalVerdict {
   allowed: boolean;
   holiday: string | null;
@@ -77,6 +69,15 @@ function offsetMs(zone: string, at: number): number {
   return offset;
 }
 
+/** The UTC instant at which the zone's clock shows `wall` (wall-clock ms read as if UTC). */
+function wallToUtc(zone: string, wall: number): number {
+  return wall - offsetMs(zone, wall - offsetMs(zone, wall));
+}
+
+const isoDate = (wall: number) => new Date(wall).toISOString().slice(0, 10);
+const isoWeekday = (wall: number) => new Date(wall).getUTCDay() || 7;
+const startOfDay = (wall: number) => wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS);
+
 export function judgeLocalTime(
   at: number,
   zone: string,
@@ -85,29 +86,34 @@ export function judgeLocalTime(
 ): LocalVerdict {
   // Wall-clock time as if it were UTC: its UTC fields are the callee's local date and time.
   const wall = at + offsetMs(zone, at);
-  const wallDate = new Date(wall);
-  const isoWeekday = wallDate.getUTCDay() || 7;
-  const msOfDay = ((wall % DAY_MS) + DAY_MS) % DAY_MS;
-  const holiday = holidayOn(wallDate.toISOString().slice(0, 10), holidays?.calendar, holidays?.dates);
+  const msOfDay = wall - startOfDay(wall);
+  const holiday = holidayOn(isoDate(wall), holidays?.calendar, holidays?.dates);
   if (!holiday) {
+    const weekday = isoWeekday(wall);
     for (const w of windows) {
-      if (!w.days.includes(isoWeekday)) continue;
+      if (!w.days.includes(weekday)) continue;
       if (msOfDay >= clockMinutes(w.start) * 60_000 && msOfDay < clockMinutes(w.end) * 60_000) return { allowed: true, holiday: null, nextOpen: null };
     }
   }
-  return { allowed: false, holiday, nextOpen: nextOpening(DateTime.fromMillis(at, { zone }), windows, holidays) };
+  return { allowed: false, holiday, nextOpen: nextOpening(at, zone, windows, holidays) };
 }
 
-function nextOpening(local: DateTime, windows: HoursWindow[], holidays: { calendar?: string; dates?: string[] } | undefined): number | null {
+/** The first instant from `at` on that lies inside a window on a day that is no holiday. */
+function nextOpening(at: number, zone: string, windows: HoursWindow[], holidays: { calendar?: string; dates?: string[] } | undefined): number | null {
+  const today = startOfDay(at + offsetMs(zone, at));
   for (let offset = 0; offset < HORIZON_DAYS; offset++) {
-    const day = local.startOf('day').plus({ days: offset });
-    if (holidayOn(day.toISODate()!, holidays?.calendar, holidays?.dates)) continue;
-    const starts = windows
-      .filter((w) => w.days.includes(day.weekday))
-      .map((w) => windowBounds(day, w))
-      .filter(([, end]) => end > local)
-      .map(([start]) => Math.max(start.toMillis(), local.toMillis()));
-    if (starts.length > 0) return Math.min(...starts);
+    const day = today + offset * DAY_MS;
+    if (holidayOn(isoDate(day), holidays?.calendar, holidays?.dates)) continue;
+    let best: number | null = null;
+    for (const w of windows) {
+      if (!w.days.includes(isoWeekday(day))) continue;
+      // Wall-clock bounds turned into instants on that very day: DST moves them, not the clock.
+      const end = wallToUtc(zone, day + clockMinutes(w.end) * 60_000);
+      if (end <= at) continue;
+      const start = Math.max(at, wallToUtc(zone, day + clockMinutes(w.start) * 60_000));
+      best = best === null ? start : Math.min(best, start);
+    }
+    if (best !== null) return best;
   }
   return null;
 }
