@@ -40,25 +40,49 @@ function lockKeys(calls: CallInput[]): string[] {
  */
 export class DecisionService {
   private queue: Pending[] = [];
-  private running = false;
+  private running = 0;
+  private scheduled = false;
+  /** Lock rows this process knows exist: rows are never deleted, so each is inserted once. */
+  private readonly knownLockRows = new Set<string>();
+  private readonly concurrency: number;
 
   constructor(
     private readonly db: Db,
     private readonly policies: Map<string, CompiledPolicy>,
     private readonly spool: DecisionSpool,
     private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger },
-  ) {}
+  ) {
+    // SQLite has one writer; on MySQL, batches overlap while another waits for its commit to be
+    // flushed, and the row locks keep batches about the same callee in turn.
+    this.concurrency = isMysql(db) ? 4 : 1;
+  }
 
   /** Decides a call now; an allowed call takes its place in the frequency counters. */
   decide(call: CallInput): Promise<DecisionRecord> {
     return new Promise((resolve, reject) => {
       this.queue.push({ call, queuedAt: process.hrtime.bigint(), resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        // After the current I/O phase, so that every request read in it joins the first batch.
-        setImmediate(() => void this.drainQueue());
-      }
+      this.schedule();
     });
+  }
+
+  /** Starts batches after the current I/O phase, so that every request read in it can join one. */
+  private schedule(): void {
+    if (this.scheduled || this.running >= this.concurrency) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.running < this.concurrency && this.queue.length > 0) void this.runNext();
+    });
+  }
+
+  private async runNext(): Promise<void> {
+    this.running++;
+    try {
+      await this.runBatch(this.queue.splice(0, this.options.batchMax));
+    } finally {
+      this.running--;
+      if (this.queue.length > 0) this.schedule();
+    }
   }
 
   /** The same question for another instant; reads only, records nothing. */
@@ -67,19 +91,6 @@ export class DecisionService {
     const resolved = batch.resolved[0];
     if (resolved instanceof AppError) throw resolved;
     return decide(resolved.call, resolved.facts, resolved.policy, at);
-  }
-
-  private async drainQueue(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.batchMax);
-        await this.runBatch(batch);
-        // A batch on SQLite runs without yielding to I/O; let the requests that arrived meanwhile in.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.running = false;
-    }
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
@@ -103,7 +114,12 @@ export class DecisionService {
     const keys = lockKeys(calls);
     // Lock rows are created outside the transaction: inserting them inside would take gap locks
     // that make concurrent batches deadlock.
-    if (mysql) await this.db('gate_locks').insert(keys.map((k) => ({ k }))).onConflict('k').ignore();
+    const missing = keys.filter((k) => !this.knownLockRows.has(k));
+    if (mysql && missing.length > 0) {
+      await this.db('gate_locks').insert(missing.map((k) => ({ k }))).onConflict('k').ignore();
+      if (this.knownLockRows.size > 1_000_000) this.knownLockRows.clear();
+      for (const k of missing) this.knownLockRows.add(k);
+    }
     return this.db.transaction(
       async (trx) => {
         if (mysql) await trx('gate_locks').whereIn('k', keys).orderBy('k').forUpdate().select('k');
