@@ -215,6 +215,26 @@ for (const engine of ENGINES) {
         assert.equal(self.statusCode, 403);
       });
 
+      it("an admin bound to one tenant cannot list every tenant, create one, or verify its own numbers", async () => {
+        const tenantAdmin = gw.token('admin', world.tenantId);
+        for (const [method, url, body] of [
+          ['GET', '/v1/tenants', undefined],
+          ['POST', '/v1/tenants', { legalName: 'X', country: 'US' }],
+          ['POST', `/v1/tenants/${world.tenantId}/verification`, { status: 'verified', evidence: {} }],
+          ['POST', `/v1/caller-numbers/${world.numberId}/verification`, { status: 'verified' }],
+        ] as const) {
+          const res = await gw.call(method, url, tenantAdmin, body);
+          assert.equal(res.statusCode, 403, `${method} ${url}`);
+          assert.equal(res.json().error.code, 'FORBIDDEN_ROLE');
+        }
+      });
+
+      it('serves the API documentation at /docs', async () => {
+        const res = await gw.app.inject({ method: 'GET', url: '/docs/static/index.html' });
+        assert.equal(res.statusCode, 200);
+        assert.match(res.body, /swagger/i);
+      });
+
       it('every compliance, auditor and admin request is logged with who made it', async () => {
         const before = await gw.count('admin_actions');
         await gw.call('GET', `/v1/consents?callee=${encodeURIComponent(CALLEE)}`, world.auditor);

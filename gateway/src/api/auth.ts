@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route; a route without it is public. */
     roles?: readonly Role[];
+    /** Only the gateway operator (an admin bound to no tenant): tenants never verify themselves. */
+    operatorOnly?: boolean;
   }
 }
 
@@ -50,6 +52,9 @@ async function authPlugin(app: FastifyInstance, options: { secret: string; db: D
     request.principal = tokens.verify(bearer(request));
     if (!roles.includes(request.principal.role)) {
       throw new AppError('FORBIDDEN_ROLE', `The ${request.principal.role} role may not ${request.method} ${request.routeOptions.url}; allowed: ${roles.join(', ')}`);
+    }
+    if (request.routeOptions.config.operatorOnly && request.principal.tenantId) {
+      throw new AppError('FORBIDDEN_ROLE', `Only the gateway operator may ${request.method} ${request.routeOptions.url}, not an admin of one tenant`);
     }
     if (!LOGGED_ROLES.includes(request.principal.role)) return;
     const params = request.params as Record<string, string> | undefined;

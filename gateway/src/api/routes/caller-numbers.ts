@@ -95,7 +95,7 @@ export async function callerNumberRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { numberId: string }; Body: { status: CallerNumber['verificationStatus'] } }>(
     '/v1/caller-numbers/:numberId/verification',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ['admin'], operatorOnly: true },
       schema: {
         tags: ['caller numbers'],
         summary: "Record the check of the tenant's right to use the number (never by the tenant itself)",
@@ -105,10 +105,7 @@ export async function callerNumberRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: numberJson, ...errorResponses },
       },
     },
-    async (request) => {
-      const tenantScope = request.principal.tenantId;
-      return toJson(await updateCallerNumber(db, request.params.numberId, tenantScope, { verificationStatus: request.body.status, verifiedBy: request.principal.subject }));
-    },
+    async (request) => toJson(await updateCallerNumber(db, request.params.numberId, null, { verificationStatus: request.body.status, verifiedBy: request.principal.subject })),
   );
 
   app.post<{ Params: { numberId: string }; Body: { status: CallerNumber['status'] } }>(

@@ -27,7 +27,7 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: { legalName: string; uscc?: string; country: string } }>(
     '/v1/tenants',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ['admin'], operatorOnly: true },
       schema: {
         tags: ['tenants'],
         summary: 'Register a calling enterprise; it starts unverified',
@@ -56,7 +56,7 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/tenants',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ['admin'], operatorOnly: true },
       schema: { tags: ['tenants'], summary: 'Every tenant', security: bearerSecurity, response: { 200: { type: 'object', properties: { tenants: { type: 'array', items: tenantJson } } }, ...errorResponses } },
     },
     async () => ({ tenants: (await listTenants(db)).map(toJson) }),
@@ -74,7 +74,7 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { tenantId: string }; Body: { status: Tenant['verificationStatus']; evidence: unknown } }>(
     '/v1/tenants/:tenantId/verification',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ['admin'], operatorOnly: true },
       schema: {
         tags: ['tenants'],
         summary: "Record the outcome of the enterprise's real-name verification, with its evidence",
