@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { AppError } from '../errors';
 import { regionForNumber, zonesForNumber } from './geodata';
 
 export type LineType =
@@ -63,4 +64,11 @@ export function numberInfo(e164: string): NumberInfo | null {
 
 export function isE164(value: string): boolean {
   return E164.test(value);
+}
+
+/** A number the request depends on: an invalid one is bad input (400 INVALID_NUMBER), never a decision. */
+export function requireValidNumber(value: string, label: string): NumberInfo {
+  const info = numberInfo(value);
+  if (!info?.valid) throw new AppError('INVALID_NUMBER', `${label} ${value} is not a valid, allocated number`);
+  return info;
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../errors';
-import { numberInfo } from '../../numbers/phone';
+import { requireValidNumber } from '../../numbers/phone';
 import { createCallerNumber, getCallerNumber, listCallerNumbers, updateCallerNumber, type CallerNumber } from '../../storage/entities';
 import { tenantOf } from '../auth';
 import { bearerSecurity, e164, errorResponses, id, verificationStatus } from '../schemas/common';
@@ -64,8 +63,7 @@ export async function callerNumberRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const body = request.body;
-      const info = numberInfo(body.e164);
-      if (!info?.valid) throw new AppError('INVALID_NUMBER', `${body.e164} is not a valid, allocated number`);
+      const info = requireValidNumber(body.e164, 'The display number');
       const created = await createCallerNumber(db, tenantOf(request, body.tenantId), {
         e164: info.e164,
         lineType: body.lineType ?? info.lineType,

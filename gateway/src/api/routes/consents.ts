@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../errors';
-import { numberInfo } from '../../numbers/phone';
+import { requireValidNumber } from '../../numbers/phone';
 import { createConsent, listConsents, revokeConsent, type Consent } from '../../storage/consents';
 import { tenantOf } from '../auth';
 import { bearerSecurity, dialingMode, e164, errorResponses, id, instant, nullableInstant, purpose } from '../schemas/common';
@@ -93,8 +92,7 @@ export async function consentRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const body = request.body;
       const tenantId = tenantOf(request, body.tenantId);
-      const callee = numberInfo(body.callee);
-      if (!callee?.valid) throw new AppError('INVALID_NUMBER', `The callee ${body.callee} is not a valid number`);
+      const callee = requireValidNumber(body.callee, 'The callee');
       const consent = await createConsent(
         db,
         tenantId,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toAnswer } from '../../decisions/record';
 import type { CallInput } from '../../engine/types';
 import { AppError } from '../../errors';
-import { numberInfo } from '../../numbers/phone';
+import { requireValidNumber } from '../../numbers/phone';
 import { tenantOf } from '../auth';
 import { bearerSecurity, decisionAnswer, e164, errorResponses, id, instant, reason } from '../schemas/common';
 import { parseJson } from '../../storage/json';
@@ -29,8 +29,7 @@ interface CallBody {
 /** A callee that is no phone number is bad input (400), not a decision to record. */
 function callInput(request: FastifyRequest<{ Body: CallBody }>): CallInput {
   const body = request.body;
-  const callee = numberInfo(body.callee);
-  if (!callee || !callee.valid) throw new AppError('INVALID_NUMBER', `The callee ${body.callee} is not a valid, dialable number`);
+  const callee = requireValidNumber(body.callee, 'The callee');
   return { tenantId: tenantOf(request, body.tenantId), campaignId: body.campaignId, callee: callee.e164, caller: body.caller ?? null };
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
-import { numberInfo } from '../../numbers/phone';
+import { requireValidNumber } from '../../numbers/phone';
 import { importAttempts } from '../../storage/history';
 import { tenantOf } from '../auth';
 import { bearerSecurity, e164, errorResponses, id, instant } from '../schemas/common';
@@ -47,8 +47,7 @@ export async function historyRoutes(app: FastifyInstance): Promise<void> {
       const tenantId = tenantOf(request, request.body.tenantId);
       const now = Date.now();
       const attempts = request.body.attempts.map((a, i) => {
-        const callee = numberInfo(a.callee);
-        if (!callee?.valid) throw new AppError('INVALID_NUMBER', `attempts[${i}]: ${a.callee} is not a valid number`);
+        const callee = requireValidNumber(a.callee, `attempts[${i}]: the callee`);
         const attemptedAt = Date.parse(a.attemptedAt);
         if (attemptedAt > now) throw new AppError('VALIDATION_FAILED', `attempts[${i}]: a past call cannot be in the future`);
         return { callee: callee.e164, caller: a.caller ?? null, campaignId: a.campaignId ?? null, attemptedAt };

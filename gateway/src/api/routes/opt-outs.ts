@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
-import { numberInfo } from '../../numbers/phone';
+import { requireValidNumber } from '../../numbers/phone';
 import { listOptOuts, OPT_OUT_SOURCES, recordOptOut, type OptOutReceipt } from '../../storage/opt-outs';
 import { tenantOf } from '../auth';
 import { bearerSecurity, e164, errorResponses, id, instant, optOutScope } from '../schemas/common';
@@ -65,8 +65,7 @@ export async function optOutRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const body = request.body;
       const tenantId = tenantOf(request, body.tenantId);
-      const callee = numberInfo(body.callee);
-      if (!callee?.valid) throw new AppError('INVALID_NUMBER', `The callee ${body.callee} is not a valid number`);
+      const callee = requireValidNumber(body.callee, 'The callee');
       if (body.scope === 'brand' && !body.brandId) throw new AppError('VALIDATION_FAILED', 'A brand-scoped refusal names the brand (brandId)');
       if (body.scope === 'campaign' && !body.campaignId) throw new AppError('VALIDATION_FAILED', 'A campaign-scoped refusal names the campaign (campaignId)');
       if (body.brandId && !(await db('brands').where({ id: body.brandId, tenant_id: tenantId }).first())) throw new AppError('BRAND_NOT_FOUND');
