@@ -97,6 +97,24 @@ for (const engine of ENGINES) {
       assert.deepEqual(codes((await gw.decide(world, callee)).json()), ['FREQUENCY_CAP_EXCEEDED']);
     });
 
+    it('caps one display number at 300 calls a day, counted in the database, and says when it may call again', async () => {
+      const number = '+862161239999';
+      const spare = await gw.ok('/v1/caller-numbers', world.compliance, { e164: number, proofOfRight: { carrierAllocation: 'CT-0099' } });
+      await gw.ok(`/v1/caller-numbers/${spare.id}/verification`, gw.admin, { status: 'verified' }, 200);
+      const campaign = await gw.ok('/v1/campaigns', world.compliance, { brandId: world.brandId, name: 'n', purpose: 'insurance', policyPack: 'cn', dialingMode: 'agent', callerNumberIds: [spare.id] });
+      const now = Date.now();
+      const oldest = now - 3_600_000;
+      // 300 calls over the last hour, to 300 different people.
+      const attempts = Array.from({ length: 300 }, (_, i) => ({ callee: `+86136${String(10000000 + i).slice(-8)}`, caller: number, attemptedAt: new Date(oldest + i * 1000).toISOString() }));
+      await gw.ok('/v1/call-history', world.dialer, { attempts });
+      const callee = nextCallee();
+      await gw.consent(world, callee);
+      const res = (await gw.call('POST', '/v1/decisions', world.dialer, { campaignId: campaign.id, callee, caller: number })).json();
+      assert.deepEqual(res.reasons.map((r: { rule: string }) => r.rule), ['CN-CAP-PER-NUMBER']);
+      // The 300th newest call is the oldest one: the number may call again 24 h after it.
+      assert.equal(Date.parse(res.nextAllowedAt), Date.parse(new Date(oldest).toISOString()) + 86_400_000);
+    });
+
     it('evaluate answers for another instant and changes nothing', async () => {
       const callee = nextCallee();
       await gw.consent(world, callee);

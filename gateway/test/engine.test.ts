@@ -157,8 +157,14 @@ describe('decision engine', () => {
       assert.deepEqual(codes(decide(call(), goodFacts({ calleeAttempts }), CN, BEIJING_MORNING)), ['FREQUENCY_CAP_EXCEEDED']);
     });
     it('caps calls from one display number per day', () => {
-      const callerAttempts = Array.from({ length: 300 }, (_, i) => BEIJING_MORNING - (i + 1) * MIN);
-      assert.deepEqual(codes(decide(call(), goodFacts({ callerAttempts }), CN, BEIJING_MORNING)), ['FREQUENCY_CAP_EXCEEDED']);
+      const window = (count: number, kthNewest: number | null) => goodFacts({ callerWindows: [{ seconds: 86400, max: 300, count, kthNewest }] });
+      assert.deepEqual(codes(decide(call(), window(299, null), CN, BEIJING_MORNING)), []);
+      const full = decide(call(), window(300, BEIJING_MORNING - 60 * MIN), CN, BEIJING_MORNING);
+      assert.deepEqual(codes(full), ['FREQUENCY_CAP_EXCEEDED']);
+      assert.equal(full.nextAllowedAt, BEIJING_MORNING - 60 * MIN + 24 * 60 * MIN);
+      // Filled within the same batch: the cap holds, only the hint is missing.
+      const filledNow = decide(call(), window(300, null), CN, BEIJING_MORNING);
+      assert.deepEqual([codes(filledNow), filledNow.nextAllowedAt], [['FREQUENCY_CAP_EXCEEDED'], null]);
     });
   });
 

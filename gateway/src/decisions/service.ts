@@ -179,7 +179,7 @@ export class DecisionService {
 
 function structuredInput(resolved: Resolved) {
   const { facts } = resolved;
-  return { call: resolved.call, facts: { ...facts, calleeAttempts: [...facts.calleeAttempts], callerAttempts: [...facts.callerAttempts] } };
+  return { call: resolved.call, facts: { ...facts, calleeAttempts: [...facts.calleeAttempts], callerWindows: facts.callerWindows.map((w) => ({ ...w })) } };
 }
 
 function attemptRow(record: DecisionRecord) {

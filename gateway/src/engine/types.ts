@@ -70,6 +70,19 @@ export interface RegistryFacts {
   listed: boolean;
 }
 
+/**
+ * Calls from the presented display number in one cap window: how many there are, and, when that
+ * reaches the cap, the instant of the max-th newest. That is all a rolling cap needs, now and at any
+ * later instant, without carrying every call a busy number made today.
+ */
+export interface CallerWindowFacts {
+  seconds: number;
+  max: number;
+  count: number;
+  /** The max-th newest call in the window, when count >= max and it is known. */
+  kthNewest: number | null;
+}
+
 export interface AttemptFacts {
   at: number;
   tenantId: string;
@@ -89,8 +102,8 @@ export interface Facts {
   registries: RegistryFacts[];
   /** Attempts toward the callee by every tenant, newest first. */
   calleeAttempts: AttemptFacts[];
-  /** Attempt instants from the presented display number toward anyone, newest first. */
-  callerAttempts: number[];
+  /** Calls from the presented display number toward anyone, per caller-cap window of the pack. */
+  callerWindows: CallerWindowFacts[];
 }
 
 export interface Reason {

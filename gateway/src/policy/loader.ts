@@ -65,21 +65,19 @@ function canonicalJson(value: unknown): string {
 
 function lookbacks(rules: PackRule[]) {
   let calleeLookbackMs = 0;
-  let callerLookbackMs = 0;
-  let callerAttemptsNeeded = 0;
+  const callerWindows: { seconds: number; max: number }[] = [];
   for (const rule of rules) {
     if (rule.kind === 'rotation') calleeLookbackMs = Math.max(calleeLookbackMs, rule.params.windowSeconds * 1000);
     if (rule.kind !== 'frequencyCap') continue;
     for (const w of rule.params.windows) {
       if (rule.params.scope === 'caller_number') {
-        callerLookbackMs = Math.max(callerLookbackMs, w.seconds * 1000);
-        callerAttemptsNeeded = Math.max(callerAttemptsNeeded, w.max + 1);
+        callerWindows.push({ seconds: w.seconds, max: w.max });
       } else {
         calleeLookbackMs = Math.max(calleeLookbackMs, w.seconds * 1000);
       }
     }
   }
-  return { calleeLookbackMs, callerLookbackMs, callerAttemptsNeeded };
+  return { calleeLookbackMs, callerWindows };
 }
 
 /** Validates a pack and gives it a revision id: its label plus a hash of its canonical content. */

@@ -77,7 +77,6 @@ export interface CompiledPolicy {
   revisionId: string;
   /** Largest callee-side window any rule looks back over, so storage loads no more history than needed. */
   calleeLookbackMs: number;
-  callerLookbackMs: number;
-  /** Most attempts from one display number that any window can need to see (max + 1). */
-  callerAttemptsNeeded: number;
+  /** The display-number cap windows, whose counts storage gathers per presented number. */
+  callerWindows: CapWindow[];
 }

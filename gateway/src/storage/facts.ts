@@ -1,7 +1,18 @@
 import type { Knex } from 'knex';
-import type { AttemptFacts, CallInput, CallerNumberFacts, CampaignFacts, ConsentFacts, Facts, OptOutFacts, RegistryFacts, TenantFacts } from '../engine/types';
+import type {
+  AttemptFacts,
+  CallInput,
+  CallerNumberFacts,
+  CallerWindowFacts,
+  CampaignFacts,
+  ConsentFacts,
+  Facts,
+  OptOutFacts,
+  RegistryFacts,
+  TenantFacts,
+} from '../engine/types';
 import { AppError } from '../errors';
-import type { CompiledPolicy } from '../policy/types';
+import type { CapWindow, CompiledPolicy } from '../policy/types';
 import { parseJson } from './json';
 
 type Row = Record<string, any>;
@@ -57,6 +68,44 @@ const toCallerNumberFacts = (r: Row): CallerNumberFacts => ({
   region: r.region,
 });
 
+/** Every display-number cap window of the packs in force, once each. */
+function callerCapWindows(policies: Map<string, CompiledPolicy>): CapWindow[] {
+  const windows = new Map<string, CapWindow>();
+  for (const policy of policies.values()) for (const w of policy.callerWindows) windows.set(`${w.seconds}/${w.max}`, w);
+  return [...windows.values()];
+}
+
+/**
+ * Per display number and cap window, how many calls it made, counted by the database: a number
+ * near its daily cap has hundreds of calls that need not travel. Only for a full window is the
+ * max-th newest call fetched, so that the denial can say when the number may call again.
+ */
+async function countCallerWindows(q: Knex | Knex.Transaction, callers: string[], windows: CapWindow[], since: number): Promise<Map<string, CallerWindowFacts[]>> {
+  const result = new Map<string, CallerWindowFacts[]>(callers.map((c) => [c, windows.map((w) => ({ ...w, count: 0, kthNewest: null }))]));
+  if (callers.length === 0 || windows.length === 0) return result;
+  const longest = Math.max(...windows.map((w) => w.seconds));
+  const counts = windows.map((w, i) => q.raw(`SUM(CASE WHEN attempted_at > ? THEN 1 ELSE 0 END) AS w${i}`, [since - w.seconds * 1000]));
+  const rows: Row[] = await q('call_attempts').select('caller', ...counts).whereIn('caller', callers).andWhere('attempted_at', '>', since - longest * 1000).groupBy('caller');
+  for (const row of rows) {
+    const perWindow = result.get(row.caller)!;
+    perWindow.forEach((w, i) => (w.count = Number(row[`w${i}`] ?? 0)));
+  }
+  for (const [caller, perWindow] of result) {
+    for (const w of perWindow) {
+      if (w.max === 0 || w.count < w.max) continue;
+      const kth = await q('call_attempts')
+        .where({ caller })
+        .andWhere('attempted_at', '>', since - w.seconds * 1000)
+        .orderBy('attempted_at', 'desc')
+        .offset(w.max - 1)
+        .limit(1)
+        .select('attempted_at');
+      w.kthNewest = kth.length > 0 ? Number(kth[0].attempted_at) : null;
+    }
+  }
+  return result;
+}
+
 export interface BatchFacts {
   /** Facts for each call, or the 4xx error that makes it no question at all (an unknown campaign). */
   resolved: (Resolved | AppError)[];
@@ -79,9 +128,8 @@ export async function loadBatchFacts(
   const callees = unique(calls.map((c) => c.callee));
   const callers = unique(calls.map((c) => c.caller));
   const lookback = Math.max(0, ...[...policies.values()].map((p) => p.calleeLookbackMs));
-  const callerLookback = Math.max(0, ...[...policies.values()].map((p) => p.callerLookbackMs));
 
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerAttempts, lists, listed] = await Promise.all([
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, lists, listed] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     q('campaigns').whereIn('id', campaignIds),
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -89,9 +137,7 @@ export async function loadBatchFacts(
     q('consents').whereIn('callee', callees).whereIn('tenant_id', tenantIds),
     q('opt_outs').whereIn('callee', callees),
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
-    callers.length && callerLookback > 0
-      ? q('call_attempts').whereIn('caller', callers).andWhere('attempted_at', '>', since - callerLookback).orderBy('attempted_at', 'desc').select('caller', 'attempted_at')
-      : [],
+    countCallerWindows(q, callers, callerCapWindows(policies), since),
     q('registry_lists').select('id', 'list_date', 'version'),
     q('registry_entries as e')
       .join('registry_lists as l', (j) => j.on('l.id', '=', 'e.list_id').andOn('l.version', '=', 'e.version'))
@@ -107,8 +153,6 @@ export async function loadBatchFacts(
   const optOutsByCallee = groupBy((optOuts as Row[]).map((o) => ({ callee: o.callee as string, facts: toOptOutFacts(o) })), (o) => o.callee);
   const attemptsByCallee = new Map<string, AttemptFacts[]>(callees.map((c) => [c, []]));
   for (const a of calleeAttempts as Row[]) attemptsByCallee.get(a.callee)!.push({ at: Number(a.attempted_at), tenantId: a.tenant_id, caller: a.caller });
-  const attemptsByCaller = new Map<string, number[]>(callers.map((c) => [c, []]));
-  for (const a of callerAttempts as Row[]) attemptsByCaller.get(a.caller)!.push(Number(a.attempted_at));
   const listedByCallee = groupBy(listed as Row[], (l) => l.e164);
 
   const resolve = (call: CallInput): Resolved | AppError => {
@@ -137,9 +181,9 @@ export async function loadBatchFacts(
       consents: (consentsByCallee.get(call.callee) ?? []).map((c) => c.facts),
       optOuts: (optOutsByCallee.get(call.callee) ?? []).map((o) => o.facts),
       registries,
-      // Shared arrays: an allowed call earlier in the batch is seen by the calls after it.
+      // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
-      callerAttempts: call.caller ? attemptsByCaller.get(call.caller)! : [],
+      callerWindows: call.caller ? callerWindows.get(call.caller)! : [],
     };
     return { call, policy, facts };
   };
@@ -148,7 +192,11 @@ export async function loadBatchFacts(
     resolved: calls.map(resolve),
     noteAttempt(call, at) {
       attemptsByCallee.get(call.callee)!.unshift({ at, tenantId: call.tenantId, caller: call.caller });
-      if (call.caller) attemptsByCaller.get(call.caller)!.unshift(at);
+      // One more call in every window; which call is now the max-th newest is not known here.
+      for (const w of call.caller ? callerWindows.get(call.caller)! : []) {
+        w.count++;
+        w.kthNewest = null;
+      }
     },
   };
 }

@@ -48,7 +48,7 @@ export function goodFacts(overrides: Partial<Facts> = {}): Facts {
     optOuts: [],
     registries: [],
     calleeAttempts: [],
-    callerAttempts: [],
+    callerWindows: [],
     ...overrides,
   };
 }

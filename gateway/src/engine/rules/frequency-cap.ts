@@ -1,11 +1,31 @@
-import type { CapScope, FrequencyCapRule } from '../../policy/types';
+import type { CapScope, CapWindow, FrequencyCapRule } from '../../policy/types';
 import type { Finding, RuleCheck, RuleContext } from '../context';
 
-/** Attempt instants counted by a cap of this scope, newest first. */
-function countedAttempts(scope: CapScope, { call, facts, caller }: RuleContext): number[] {
-  if (scope === 'caller_number') return caller ? facts.callerAttempts : [];
+/** Attempt instants counted by a callee cap of this scope, newest first. */
+function calleeAttempts(scope: CapScope, { call, facts }: RuleContext): number[] {
   const attempts = scope === 'callee_per_tenant' ? facts.calleeAttempts.filter((a) => a.tenantId === call.tenantId) : facts.calleeAttempts;
   return attempts.map((a) => a.at);
+}
+
+/** A callee window from the attempts themselves: the call waits until the max-th newest leaves. */
+function judgeListed(attempts: number[], { seconds, max }: CapWindow, now: number): { inWindow: number; retryAt?: number } | null {
+  const since = now - seconds * 1000;
+  let inWindow = 0;
+  while (inWindow < attempts.length && attempts[inWindow] > since) inWindow++;
+  if (inWindow < max) return null;
+  return max === 0 ? { inWindow } : { inWindow, retryAt: attempts[max - 1] + seconds * 1000 };
+}
+
+/**
+ * A display-number window from its count and max-th newest call: the count is as of the decision and
+ * only falls later, and while the max-th newest is inside the window at least max calls are.
+ */
+function judgeCounted(ctx: RuleContext, { seconds, max }: CapWindow, now: number): { inWindow: number; retryAt?: number } | null {
+  const window = ctx.caller ? ctx.facts.callerWindows.find((w) => w.seconds === seconds && w.max === max) : undefined;
+  if (!window || window.count < max) return null;
+  if (window.kthNewest === null) return { inWindow: window.count };
+  const retryAt = window.kthNewest + seconds * 1000;
+  return retryAt > now ? { inWindow: window.count, retryAt } : null;
 }
 
 const SUBJECT: Record<CapScope, string> = {
@@ -19,18 +39,16 @@ const SUBJECT: Record<CapScope, string> = {
  * inside, the call waits until the max-th newest one leaves the window.
  */
 export const frequencyCap: RuleCheck<FrequencyCapRule> = (rule, ctx) => {
-  const attempts = countedAttempts(rule.params.scope, ctx);
+  const { scope } = rule.params;
+  const attempts = scope === 'caller_number' ? [] : calleeAttempts(scope, ctx);
   const findings: Finding[] = [];
-  for (const { seconds, max } of rule.params.windows) {
-    const since = ctx.now - seconds * 1000;
-    let inWindow = 0;
-    while (inWindow < attempts.length && attempts[inWindow] > since) inWindow++;
-    if (inWindow < max) continue;
-    const retryAt = max === 0 ? undefined : attempts[max - 1] + seconds * 1000;
+  for (const window of rule.params.windows) {
+    const full = scope === 'caller_number' ? judgeCounted(ctx, window, ctx.now) : judgeListed(attempts, window, ctx.now);
+    if (!full) continue;
     findings.push({
       code: 'FREQUENCY_CAP_EXCEEDED',
-      message: `${inWindow} calls ${SUBJECT[rule.params.scope]} in the last ${seconds} s; at most ${max} allowed`,
-      ...(retryAt === undefined ? {} : { retryAt }),
+      message: `${full.inWindow} calls ${SUBJECT[scope]} in the last ${window.seconds} s; at most ${window.max} allowed`,
+      ...(full.retryAt === undefined ? {} : { retryAt: full.retryAt }),
     });
   }
   return findings;
