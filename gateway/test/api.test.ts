@@ -115,6 +115,18 @@ for (const engine of ENGINES) {
       assert.equal(Date.parse(res.nextAllowedAt), Date.parse(new Date(oldest).toISOString()) + 86_400_000);
     });
 
+    it("allows a number in the callee's region only when it is registered to the campaign (no fake local presence)", async () => {
+      const beijingLine = '+861062345678';
+      const local = await gw.ok('/v1/caller-numbers', world.compliance, { e164: beijingLine, proofOfRight: { carrierAllocation: 'CU-0001' } });
+      await gw.ok(`/v1/caller-numbers/${local.id}/verification`, gw.admin, { status: 'verified' }, 200);
+      const beijingCallee = '+8613800138123';
+      await gw.consent(world, beijingCallee);
+      assert.deepEqual(codes((await gw.decide(world, beijingCallee, beijingLine)).json()), ['CALLER_ID_LOCAL_PRESENCE']);
+      const localCampaign = await gw.ok('/v1/campaigns', world.compliance, { brandId: world.brandId, name: '北京', purpose: 'insurance', policyPack: 'cn', dialingMode: 'agent', callerNumberIds: [local.id] });
+      const res = await gw.call('POST', '/v1/decisions', world.dialer, { campaignId: localCampaign.id, callee: beijingCallee, caller: beijingLine });
+      assert.equal(res.json().allow, true, res.body);
+    });
+
     it('evaluate answers for another instant and changes nothing', async () => {
       const callee = nextCallee();
       await gw.consent(world, callee);

@@ -45,7 +45,7 @@ describe('decision engine', () => {
     });
     it('denies a 170 virtual-operator number without real-name proof and allows it with proof', () => {
       const vno = '+8617012345678';
-      const facts = goodFacts({ campaignNumbers: [vno] });
+      const facts = goodFacts();
       facts.callerNumber = { ...facts.callerNumber!, e164: vno, lineType: 'mobile', realNameProof: false, region: null };
       assert.deepEqual(codes(decide(call({ caller: vno }), facts, CN, BEIJING_MORNING)), ['CALLER_ID_VIRTUAL_OPERATOR']);
       facts.callerNumber.realNameProof = true;
@@ -53,10 +53,10 @@ describe('decision engine', () => {
     });
     it("denies a number matching the callee's region that is not registered to the campaign (fake local presence)", () => {
       const beijingLine = '+861062345678';
-      const facts = goodFacts({ campaignNumbers: [CALLER] });
+      const facts = goodFacts({ callerInCampaign: false });
       facts.callerNumber = { ...facts.callerNumber!, e164: beijingLine, region: null };
       assert.deepEqual(codes(decide(call({ caller: beijingLine }), facts, CN, BEIJING_MORNING)), ['CALLER_ID_LOCAL_PRESENCE']);
-      facts.campaignNumbers.push(beijingLine);
+      facts.callerInCampaign = true;
       assert.deepEqual(codes(decide(call({ caller: beijingLine }), facts, CN, BEIJING_MORNING)), []);
     });
     it('denies a third distinct display number toward one callee within the rotation window', () => {

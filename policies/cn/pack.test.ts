@@ -72,7 +72,7 @@ describe('CN pack', () => {
     assert.deepEqual(ranges.ranges.filter((r) => r.confirmed).map((r) => r.prefix), ['+86170', '+86171']);
     assert.ok(ranges.ranges.some((r) => !r.confirmed), 'unconfirmed ranges are data, marked');
     const vno = '+8617112345678';
-    const facts = goodFacts({ campaignNumbers: [vno] });
+    const facts = goodFacts();
     facts.callerNumber = { ...facts.callerNumber!, e164: vno, realNameProof: false, region: null };
     assert.ok(codes(beijing('2026-03-10T10:00:00'), facts, call({ caller: vno })).includes('CALLER_ID_VIRTUAL_OPERATOR'));
   });

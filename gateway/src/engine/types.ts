@@ -95,8 +95,8 @@ export interface Facts {
   campaign: CampaignFacts;
   /** The inventory record of the presented display number, whichever tenant holds it. */
   callerNumber: CallerNumberFacts | null;
-  /** Display numbers registered to the campaign. */
-  campaignNumbers: string[];
+  /** Whether the presented display number is one of the campaign's registered numbers. */
+  callerInCampaign: boolean;
   consents: ConsentFacts[];
   optOuts: OptOutFacts[];
   registries: RegistryFacts[];

@@ -133,9 +133,12 @@ export async function loadBatchFacts(
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     q('campaigns').whereIn('id', campaignIds),
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
-    q('campaign_numbers as cn').join('caller_numbers as n', 'n.id', 'cn.caller_number_id').whereIn('cn.campaign_id', campaignIds).select('cn.campaign_id', 'n.e164'),
-    q('consents').whereIn('callee', callees).whereIn('tenant_id', tenantIds),
-    q('opt_outs').whereIn('callee', callees),
+    callers.length
+      ? q('campaign_numbers as cn').join('caller_numbers as n', 'n.id', 'cn.caller_number_id').whereIn('cn.campaign_id', campaignIds).whereIn('n.e164', callers).select('cn.campaign_id', 'n.e164')
+      : [],
+    // Only what the engine reads: the evidence stays in the database.
+    q('consents').whereIn('callee', callees).whereIn('tenant_id', tenantIds).select('id', 'callee', 'tenant_id', 'brand_id', 'purpose', 'modes', 'obtained_at', 'expires_at', 'revoked_at'),
+    q('opt_outs').whereIn('callee', callees).select('id', 'callee', 'scope', 'tenant_id', 'brand_id', 'campaign_id', 'effective_at'),
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
     countCallerWindows(q, callers, callerCapWindows(policies), since),
     q('registry_lists').select('id', 'list_date', 'version'),
@@ -148,7 +151,7 @@ export async function loadBatchFacts(
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
   const campaignById = new Map<string, Row>(campaigns.map((c: Row) => [c.id, c]));
   const numberByE164 = new Map<string, CallerNumberFacts>((numbers as Row[]).map((n) => [n.e164, toCallerNumberFacts(n)]));
-  const numbersByCampaign = groupBy(links as Row[], (l) => l.campaign_id);
+  const campaignHasNumber = new Set((links as Row[]).map((l) => `${l.campaign_id} ${l.e164}`));
   const consentsByCallee = groupBy((consents as Row[]).map((c) => ({ callee: c.callee as string, facts: toConsentFacts(c) })), (c) => c.callee);
   const optOutsByCallee = groupBy((optOuts as Row[]).map((o) => ({ callee: o.callee as string, facts: toOptOutFacts(o) })), (o) => o.callee);
   const attemptsByCallee = new Map<string, AttemptFacts[]>(callees.map((c) => [c, []]));
@@ -177,7 +180,7 @@ export async function loadBatchFacts(
       tenant,
       campaign,
       callerNumber: call.caller ? numberByE164.get(call.caller) ?? null : null,
-      campaignNumbers: (numbersByCampaign.get(row.id) ?? []).map((l) => l.e164),
+      callerInCampaign: call.caller !== null && campaignHasNumber.has(`${row.id} ${call.caller}`),
       consents: (consentsByCallee.get(call.callee) ?? []).map((c) => c.facts),
       optOuts: (optOutsByCallee.get(call.callee) ?? []).map((o) => o.facts),
       registries,

@@ -43,7 +43,7 @@ export function goodFacts(overrides: Partial<Facts> = {}): Facts {
       realNameProof: true,
       region: '上海市',
     },
-    campaignNumbers: [CALLER],
+    callerInCampaign: true,
     consents: [consentFacts()],
     optOuts: [],
     registries: [],

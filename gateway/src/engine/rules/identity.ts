@@ -61,7 +61,7 @@ export const localPresence: RuleCheck<LocalPresenceRule> = (_rule, { facts, call
   if (!caller) return pass;
   const callerRegion = facts.callerNumber?.region ?? caller.region;
   if (!callee.region || !callerRegion || callee.region !== callerRegion) return pass;
-  if (facts.campaignNumbers.includes(caller.e164)) return pass;
+  if (facts.callerInCampaign) return pass;
   return fail(
     'CALLER_ID_LOCAL_PRESENCE',
     `${caller.e164} matches the callee's region (${callee.region}) but is not one of the campaign's registered numbers`,
