@@ -34,7 +34,9 @@ describe('CN pack', () => {
   it('requires consent (消保条例 art. 24, in force 2024-07-01), and only from that date', () => {
     assert.equal(rule('CN-CONSENT-OPT-IN').effectiveFrom, '2024-07-01');
     assert.deepEqual(codes(beijing('2026-03-10T10:00:00'), goodFacts({ consents: [] })), ['NO_CONSENT']);
-    assert.deepEqual(codes(beijing('2024-06-30T10:00:00'), goodFacts({ consents: [] })), [], 'before entry into force');
+    assert.deepEqual(codes(beijing('2024-06-30T20:59:59'), goodFacts({ consents: [] })), [], 'before entry into force');
+    // In force from midnight in Beijing: at 07:30 Beijing on 1 July it is still 30 June in UTC.
+    assert.deepEqual(codes(Date.parse('2024-06-30T23:30:00Z'), goodFacts({ consents: [] })), ['NO_CONSENT', 'OUTSIDE_CALLING_HOURS']);
   });
 
   it('prerecorded and AI-voice calls need consent that names them', () => {

@@ -75,6 +75,11 @@ function wallToUtc(zone: string, wall: number): number {
 }
 
 const isoDate = (wall: number) => new Date(wall).toISOString().slice(0, 10);
+
+/** The civil date (YYYY-MM-DD) in a zone at an instant. */
+export function localIsoDate(at: number, zone: string): string {
+  return isoDate(at + offsetMs(zone, at));
+}
 const isoWeekday = (wall: number) => new Date(wall).getUTCDay() || 7;
 const startOfDay = (wall: number) => wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS);
 

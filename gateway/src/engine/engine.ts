@@ -1,6 +1,7 @@
 import { numberInfo, type NumberInfo } from '../numbers/phone';
 import type { Citation, CompiledPolicy, PackRule, RuleKind } from '../policy/types';
 import { pass, type Finding, type RuleCheck, type RuleContext } from './context';
+import { localIsoDate } from './calendar';
 import { REASONS } from './reasons';
 import { callingHours } from './rules/calling-hours';
 import { consent } from './rules/consent';
@@ -92,7 +93,7 @@ function describeCallee(call: CallInput): NumberInfo {
 export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, now: number): Decision {
   const caller = call.caller ? numberInfo(call.caller) : null;
   const ctx: RuleContext = { call, facts, policy, now, callee: describeCallee(call), caller };
-  const today = new Date(now).toISOString().slice(0, 10);
+  const today = localIsoDate(now, policy.pack.timeZone ?? 'UTC');
   const rules = policy.pack.rules.filter((rule) => inForce(rule, today));
   const reasons = gatewayFindings(ctx);
   const findings: Finding[] = [];

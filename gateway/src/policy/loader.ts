@@ -37,6 +37,7 @@ function minutes(clock: string): number {
 function semanticProblems(pack: PolicyPack): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
+  if (pack.timeZone && !IANAZone.isValidZone(pack.timeZone)) problems.push(`timeZone "${pack.timeZone}" is not an IANA time zone`);
   for (const rule of pack.rules) {
     if (seen.has(rule.id)) problems.push(`rule id ${rule.id} is used twice`);
     seen.add(rule.id);

@@ -66,6 +66,8 @@ export interface PolicyPack {
   name: string;
   revision: string;
   jurisdiction: string;
+  /** Zone in which effective dates are read (a law in force "from 1 July" in Beijing); UTC when absent. */
+  timeZone?: string;
   description?: string;
   appliesTo: { countries: string[] };
   rules: PackRule[];
