@@ -120,4 +120,4 @@ async function startMariaDb() {
   };
 }
 
-module.exports = { startMariaDb };
+module.exports = { startMariaDb, freePort };

@@ -18,7 +18,7 @@ import { createBrand, createCallerNumber, createCampaign, createTenant, setTenan
 import { projectRoot } from '../src/paths';
 import { call, goodFacts } from '../test/support/facts';
 import { allDayPolicyDir } from '../test/support/gateway';
-import { freePort } from '../test/support/process';
+import { freePort, waitUntilReady } from '../test/support/process';
 
 const { startMariaDb } = require('../../scripts/mariadb');
 
@@ -61,12 +61,7 @@ async function startProcess(args: string[], env: Record<string, string>, probe: 
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr!.on('data', (d) => (errors += d));
-  const deadline = Date.now() + 30_000;
-  while (!(await probe().catch(() => false))) {
-    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${errors}`);
-    if (Date.now() > deadline) throw new Error(`not ready in 30 s: ${errors}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntilReady(child, probe, () => errors);
   return child;
 }
 

@@ -1,4 +1,6 @@
 import type { CallInput, Decision } from '../engine/types';
+import { iso, isoOrNull } from '../iso';
+import { parseJson } from '../storage/json';
 
 /** A decision as stored and as answered: the engine's verdict plus what it was made from. */
 export interface DecisionRecord extends Decision {
@@ -32,14 +34,31 @@ export function toRow(record: DecisionRecord) {
 
 export type DecisionRow = ReturnType<typeof toRow>;
 
+/** A stored decision read back; the inverse of toRow. */
+export function fromRow(row: Record<string, any>): DecisionRecord {
+  return {
+    id: row.id,
+    decidedAt: Number(row.decided_at),
+    instanceId: row.instance_id,
+    call: { tenantId: row.tenant_id, campaignId: row.campaign_id, callee: row.callee, caller: row.caller },
+    allow: Boolean(row.allow),
+    reasons: parseJson(row.reasons, []),
+    nextAllowedAt: row.next_allowed_at === null ? null : Number(row.next_allowed_at),
+    policyRevision: row.policy_revision,
+    ruleIds: parseJson(row.rule_ids, []),
+    input: parseJson(row.input, null),
+    timing: parseJson(row.timing, { queuedUs: 0, engineUs: 0, batchSize: 0 }),
+  };
+}
+
 /** What the dialer gets back. */
 export function toAnswer(record: DecisionRecord) {
   return {
     id: record.id,
     allow: record.allow,
     reasons: record.reasons,
-    nextAllowedAt: record.nextAllowedAt === null ? null : new Date(record.nextAllowedAt).toISOString(),
+    nextAllowedAt: isoOrNull(record.nextAllowedAt),
     policyRevision: record.policyRevision,
-    decidedAt: new Date(record.decidedAt).toISOString(),
+    decidedAt: iso(record.decidedAt),
   };
 }

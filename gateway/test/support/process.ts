@@ -1,21 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 import { HttpGateway } from './gateway';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+// The test command's own helper (plain JS), so that tests, bench and the test command pick ports alike.
+export const freePort: () => Promise<number> = require('../../../scripts/mariadb').freePort;
+
+/** Waits until `probe` says a process we started answers; fails fast when it dies. */
+export async function waitUntilReady(child: ChildProcess, probe: () => Promise<boolean>, describe: () => string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}: ${describe()}`);
+    if (Date.now() > deadline) throw new Error(`not ready in ${timeoutMs / 1000} s: ${describe()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export const sharedSecret = () => crypto.randomBytes(32).toString('hex');
@@ -39,17 +40,7 @@ export async function spawnGateway(env: { DATABASE_URL: string; JWT_SECRET: stri
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const client = new HttpGateway(`http://127.0.0.1:${port}`, env.JWT_SECRET);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway ${env.INSTANCE_ID} exited: ${output}`);
-    try {
-      if ((await client.call('GET', '/health', null)).statusCode === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`gateway ${env.INSTANCE_ID} not healthy in 30 s: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntilReady(child, async () => (await client.call('GET', '/health', null)).statusCode === 200, () => `gateway ${env.INSTANCE_ID}: ${output}`);
   return {
     client,
     child,

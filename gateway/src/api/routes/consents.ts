@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { iso, isoOrNull } from '../../iso';
 import { requireValidNumber } from '../../numbers/phone';
 import { createConsent, listConsents, revokeConsent, type Consent } from '../../storage/consents';
 import { tenantOf } from '../auth';
@@ -42,8 +43,7 @@ const consentJson = {
   },
 } as const;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const toJson = (c: Consent) => ({ ...c, obtainedAt: iso(c.obtainedAt), expiresAt: iso(c.expiresAt), revokedAt: iso(c.revokedAt) });
+const toJson = (c: Consent) => ({ ...c, obtainedAt: iso(c.obtainedAt), expiresAt: isoOrNull(c.expiresAt), revokedAt: isoOrNull(c.revokedAt) });
 
 interface ConsentBody {
   tenantId?: string;

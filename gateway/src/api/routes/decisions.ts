@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { toAnswer } from '../../decisions/record';
+import { fromRow, toAnswer } from '../../decisions/record';
+import { iso, isoOrNull } from '../../iso';
 import type { CallInput } from '../../engine/types';
 import { AppError } from '../../errors';
 import { requireValidNumber } from '../../numbers/phone';
 import { tenantOf } from '../auth';
 import { bearerSecurity, decisionAnswer, e164, errorResponses, id, instant, reason } from '../schemas/common';
-import { parseJson } from '../../storage/json';
 
 const callBody = {
   type: 'object',
@@ -87,9 +87,9 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
       return {
         allow: decision.allow,
         reasons: decision.reasons,
-        nextAllowedAt: decision.nextAllowedAt === null ? null : new Date(decision.nextAllowedAt).toISOString(),
+        nextAllowedAt: isoOrNull(decision.nextAllowedAt),
         policyRevision: decision.policyRevision,
-        at: new Date(at).toISOString(),
+        at: iso(at),
       };
     },
   );
@@ -126,22 +126,8 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
       const row = await db('decisions').where({ id: request.params.decisionId }).first();
       if (!row) throw new AppError('DECISION_NOT_FOUND', `No decision ${request.params.decisionId}`);
       tenantOf(request, row.tenant_id);
-      return {
-        id: row.id,
-        allow: Boolean(row.allow),
-        reasons: parseJson(row.reasons, []),
-        nextAllowedAt: row.next_allowed_at === null ? null : new Date(Number(row.next_allowed_at)).toISOString(),
-        policyRevision: row.policy_revision,
-        decidedAt: new Date(Number(row.decided_at)).toISOString(),
-        tenantId: row.tenant_id,
-        campaignId: row.campaign_id,
-        callee: row.callee,
-        caller: row.caller,
-        ruleIds: parseJson(row.rule_ids, []),
-        instanceId: row.instance_id,
-        input: parseJson(row.input, null),
-        timing: parseJson(row.timing, null),
-      };
+      const record = fromRow(row);
+      return { ...toAnswer(record), ...record.call, ruleIds: record.ruleIds, instanceId: record.instanceId, input: record.input, timing: record.timing };
     },
   );
 }

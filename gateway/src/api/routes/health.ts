@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { iso } from '../../iso';
 import { listRegistries } from '../../storage/registry';
 import { bearerSecurity, errorResponses } from '../schemas/common';
 
@@ -54,7 +55,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async () => ({
-      registries: (await listRegistries(db)).map((r) => ({ ...r, listDate: new Date(r.listDate).toISOString(), loadedAt: new Date(r.loadedAt).toISOString() })),
+      registries: (await listRegistries(db)).map((r) => ({ ...r, listDate: iso(r.listDate), loadedAt: iso(r.loadedAt) })),
     }),
   );
 }

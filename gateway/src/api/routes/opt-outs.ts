@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
+import { iso } from '../../iso';
 import { requireValidNumber } from '../../numbers/phone';
 import { listOptOuts, OPT_OUT_SOURCES, recordOptOut, type OptOutReceipt } from '../../storage/opt-outs';
 import { tenantOf } from '../auth';
@@ -22,7 +23,7 @@ const receipt = {
   },
 } as const;
 
-const toJson = (r: OptOutReceipt) => ({ ...r, receivedAt: new Date(r.receivedAt).toISOString(), effectiveAt: new Date(r.effectiveAt).toISOString() });
+const toJson = (r: OptOutReceipt) => ({ ...r, receivedAt: iso(r.receivedAt), effectiveAt: iso(r.effectiveAt) });
 
 interface OptOutBody {
   tenantId?: string;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isValidUscc } from '../../domain/uscc';
 import { AppError } from '../../errors';
+import { isoOrNull } from '../../iso';
 import { createTenant, getTenant, listTenants, setTenantVerification, type Tenant } from '../../storage/entities';
 import { tenantOf } from '../auth';
 import { bearerSecurity, errorResponses, id, nullableInstant, verificationStatus } from '../schemas/common';
@@ -19,7 +20,7 @@ const tenantJson = {
   },
 } as const;
 
-const toJson = (t: Tenant) => ({ ...t, verifiedAt: t.verifiedAt === null ? null : new Date(t.verifiedAt).toISOString() });
+const toJson = (t: Tenant) => ({ ...t, verifiedAt: isoOrNull(t.verifiedAt) });
 
 export async function tenantRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.gate;
