@@ -10,20 +10,9 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
+const { ensureDebianBinary, isRoot } = require('./debian');
+
 const SERVER_CANDIDATES = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
-function findServer() {
-  return SERVER_CANDIDATES.find((p) => fs.existsSync(p)) || null;
-}
-
-function installServer() {
-  if (!isRoot) throw new Error('MariaDB server is not installed and this user cannot apt-get install it: run `sudo apt-get install mariadb-server`');
-  process.stderr.write('test: installing mariadb-server from Debian packages\n');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'mariadb-server', 'mariadb-client'], { stdio: 'inherit', env });
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -57,12 +46,7 @@ function waitForPort(port, child, timeoutMs) {
 }
 
 async function startMariaDb() {
-  let server = findServer();
-  if (!server) {
-    installServer();
-    server = findServer();
-  }
-  if (!server) throw new Error('mariadb-server was installed but no mariadbd binary was found');
+  const server = ensureDebianBinary(SERVER_CANDIDATES, ['mariadb-server', 'mariadb-client']);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-mariadb-'));
   const dataDir = path.join(dir, 'data');
   const socket = path.join(dir, 'mariadb.sock');
