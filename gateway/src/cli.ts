@@ -12,6 +12,7 @@ import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
 import { importRegistry } from './storage/registry';
 import { serve } from './serve';
+import { createUser, type UserRole } from '../../admin/api/users';
 
 const USAGE = `callgate — compliance gateway for outbound calls
 
@@ -28,6 +29,8 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                   [--pack cn] [--numbers id1,id2]
   token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+  user create --username U --role compliance|auditor|admin [--tenant T] [--name "Full Name"]
+                  an admin UI account; the password is read from standard input (first line)
 `;
 
 class UsageError extends Error {}
@@ -58,6 +61,7 @@ const OPTIONS = {
   date: { type: 'string' },
   file: { type: 'string' },
   'calling-code': { type: 'string' },
+  username: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -82,6 +86,13 @@ function json(options: Options, name: keyof typeof OPTIONS): unknown {
 const print = (value: unknown): void => {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");
 };
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('the password is read from standard input, not typed as an option');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
 
 async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
   const db = connect(config);
@@ -186,6 +197,14 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);
         print(result);
+      });
+    case 'user create':
+      return withDb(config, async (db) => {
+        const password = (await readStdin()).split(/\r?\n/)[0];
+        if (!password) throw new UsageError('give the password on standard input, e.g. `read -rs PW; printf %s "$PW" | callgate user create …`');
+        const user = await createUser(db, { username: need(o, 'username'), displayName: o.name, role: need(o, 'role') as UserRole, tenantId: o.tenant ?? null, password }, operator(o).subject);
+        await logAction(db, operator(o), 'cli user create', user.id, { username: user.username, role: user.role }, user.tenantId);
+        print(user);
       });
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -20,7 +20,9 @@ import { loadSigningSecret } from './auth/tokens';
 import type { Config } from './config';
 import { DecisionService } from './decisions/service';
 import { DecisionSpool } from './decisions/spool';
+import { adminApi } from '../../admin/api/plugin';
 import { loadPacks } from './policy/loader';
+import { PolicyStore } from './policy/store';
 import type { CompiledPolicy } from './policy/types';
 import { connect, migrate, type Db } from './storage/db';
 
@@ -55,6 +57,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes]) {
     await app.register(routes);
   }
+  await app.register(adminApi);
   return app;
 }
 
@@ -71,8 +74,9 @@ export async function createGateway(config: Config, log: FastifyBaseLogger): Pro
   const policies = loadPacks(config.policyDir ?? undefined);
   await recordPolicyRevisions(db, policies);
   const spool = new DecisionSpool(path.join(config.dataDir, 'spool'));
-  const decisions = new DecisionService(db, policies, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log });
-  return { config, db, decisions, spool, policies, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir) };
+  const policyStore = new PolicyStore(db, policies);
+  const decisions = new DecisionService(db, policies, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log, policyStore });
+  return { config, db, decisions, spool, policies, policyStore, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir) };
 }
 
 export function createLogger(level: string): FastifyBaseLogger {

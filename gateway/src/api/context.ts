@@ -2,6 +2,7 @@ import type {} from '@fastify/swagger';
 import type { Config } from '../config';
 import type { DecisionService } from '../decisions/service';
 import type { DecisionSpool } from '../decisions/spool';
+import type { PolicyStore } from '../policy/store';
 import type { CompiledPolicy } from '../policy/types';
 import type { Db } from '../storage/db';
 
@@ -12,6 +13,8 @@ export interface GatewayContext {
   decisions: DecisionService;
   spool: DecisionSpool;
   policies: Map<string, CompiledPolicy>;
+  /** The packs in force including revisions published through the admin UI. */
+  policyStore?: PolicyStore;
   signingSecret: string;
 }
 

@@ -11,7 +11,7 @@ export type Role = (typeof ROLES)[number];
 export interface Principal {
   subject: string;
   role: Role;
-  /** Null only for a gateway-wide admin. */
+  /** Null for the gateway operator's own staff (admin, compliance, auditor); a dialer always has one. */
   tenantId: string | null;
 }
 
@@ -56,7 +56,7 @@ export class TokenVerifier {
 }
 
 export function mintToken(secret: string, principal: Principal, ttlSeconds: number): string {
-  if (principal.role !== 'admin' && !principal.tenantId) throw new Error(`a ${principal.role} token must be bound to a tenant`);
+  if (principal.role === 'dialer' && !principal.tenantId) throw new Error('a dialer token must be bound to a tenant');
   const claims = { role: principal.role, ...(principal.tenantId ? { tenant: principal.tenantId } : {}) };
   return jwt.sign(claims, secret, { algorithm: ALGORITHM, subject: principal.subject, issuer: ISSUER, expiresIn: ttlSeconds });
 }
@@ -72,7 +72,7 @@ function verifyWithKey(key: crypto.KeyObject, token: string): { principal: Princ
   const role = claims.role as Role;
   if (!ROLES.includes(role) || typeof claims.sub !== 'string') throw new AppError('TOKEN_INVALID', 'The token carries no known role or subject');
   const tenantId = typeof claims.tenant === 'string' ? claims.tenant : null;
-  if (role !== 'admin' && !tenantId) throw new AppError('TOKEN_INVALID', `A ${role} token must be bound to a tenant`);
+  if (role === 'dialer' && !tenantId) throw new AppError('TOKEN_INVALID', 'A dialer token must be bound to a tenant');
   if (typeof claims.exp !== 'number') throw new AppError('TOKEN_INVALID', 'The token has no expiry');
   return { principal: { subject: claims.sub, role, tenantId }, expiresAtMs: claims.exp * 1000 };
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { decide, unavailableDecision } from '../engine/engine';
 import type { CallInput, Decision } from '../engine/types';
 import { AppError } from '../errors';
+import type { PolicyStore } from '../policy/store';
 import type { CompiledPolicy } from '../policy/types';
 import { isMysql, type Db } from '../storage/db';
 import { loadBatchFacts, type Resolved } from '../storage/facts';
@@ -50,7 +51,7 @@ export class DecisionService {
     private readonly db: Db,
     private readonly policies: Map<string, CompiledPolicy>,
     private readonly spool: DecisionSpool,
-    private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger },
+    private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger; policyStore?: PolicyStore },
   ) {
     // SQLite has one writer; on MySQL, batches overlap while another waits for its commit to be
     // flushed, and the row locks keep batches about the same callee in turn.
@@ -87,7 +88,7 @@ export class DecisionService {
 
   /** The same question for another instant; reads only, records nothing. */
   async evaluate(call: CallInput, at: number): Promise<Decision> {
-    const batch = await loadBatchFacts(this.db, [call], this.policies, Math.min(at, Date.now()));
+    const batch = await loadBatchFacts(this.db, [call], await this.policiesInForce(), Math.min(at, Date.now()));
     const resolved = batch.resolved[0];
     if (resolved instanceof AppError) throw resolved;
     return decide(resolved.call, resolved.facts, resolved.policy, at);
@@ -108,8 +109,14 @@ export class DecisionService {
     }
   }
 
+  /** Published revisions take effect on every instance from the next batch, without a restart. */
+  private policiesInForce(): Promise<Map<string, CompiledPolicy>> | Map<string, CompiledPolicy> {
+    return this.options.policyStore ? this.options.policyStore.current() : this.policies;
+  }
+
   private async commitBatch(batch: Pending[]): Promise<(DecisionRecord | AppError)[]> {
     const calls = batch.map((p) => p.call);
+    const policies = await this.policiesInForce();
     const mysql = isMysql(this.db);
     const keys = lockKeys(calls);
     // Lock rows are created outside the transaction: inserting them inside would take gap locks
@@ -124,7 +131,7 @@ export class DecisionService {
       async (trx) => {
         if (mysql) await trx('gate_locks').whereIn('k', keys).orderBy('k').forUpdate().select('k');
         const now = Date.now();
-        const facts = await loadBatchFacts(trx, calls, this.policies, now);
+        const facts = await loadBatchFacts(trx, calls, policies, now);
         const outcomes = facts.resolved.map((resolved, i) => {
           if (resolved instanceof AppError) return resolved;
           const record = this.decideOne(resolved, batch[i], now, batch.length);

@@ -1,0 +1,192 @@
+import { decide } from '../../gateway/src/engine/engine';
+import type { CallInput, Decision, Facts, Reason } from '../../gateway/src/engine/types';
+import { compilePolicy } from '../../gateway/src/policy/loader';
+import type { CompiledPolicy } from '../../gateway/src/policy/types';
+import type { Db } from '../../gateway/src/storage/db';
+import { parseJson } from '../../gateway/src/storage/json';
+
+export interface WhatIfQuery {
+  from: number;
+  to: number;
+  /** Null: every tenant (the operator's officers); otherwise only this tenant's decisions. */
+  tenantId: string | null;
+  limit: number;
+}
+
+type Direction = 'allowToDeny' | 'denyToAllow' | 'reasonsChanged';
+
+export interface WhatIfExample {
+  decisionId: string;
+  decidedAt: number;
+  callee: string;
+  campaignId: string;
+  change: Direction;
+  before: { allow: boolean; codes: string[] };
+  after: { allow: boolean; codes: string[]; reasons: Reason[] };
+}
+
+export interface WhatIfReport {
+  packId: string;
+  revisionId: string;
+  from: number;
+  to: number;
+  considered: number;
+  truncated: boolean;
+  replayed: number;
+  /** Decisions made while failing closed carry no facts and cannot be replayed. */
+  notReplayable: number;
+  /** Replayed under their own recorded revision, how many came out exactly as recorded: the replay's self-check. */
+  reproduced: number;
+  notReproduced: number;
+  unchanged: number;
+  allowToDeny: number;
+  denyToAllow: number;
+  reasonsChanged: number;
+  byReason: { code: string; gained: number; lost: number }[];
+  byCampaign: { campaignId: string; name: string; considered: number; allowToDeny: number; denyToAllow: number; reasonsChanged: number }[];
+  examples: WhatIfExample[];
+  warnings: string[];
+}
+
+interface Recorded {
+  id: string;
+  decidedAt: number;
+  call: CallInput;
+  allow: boolean;
+  codes: string[];
+  revision: string;
+  facts: Facts | null;
+}
+
+const codesOf = (reasons: Reason[]): string[] => reasons.map((r) => r.code);
+const sameCodes = (a: string[], b: string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+const MAX_EXAMPLES = 25;
+
+/**
+ * Display-number windows the draft counts. The recorded count of a window of the same length is
+ * exact for any cap; only the instant the window frees again is unknown when the cap is new.
+ */
+function factsForDraft(call: CallInput, facts: Facts, draft: CompiledPolicy): { facts: Facts; exact: boolean } {
+  if (!call.caller) return { facts, exact: true };
+  let exact = true;
+  const callerWindows = draft.callerWindows.map((w) => {
+    const same = facts.callerWindows.find((r) => r.seconds === w.seconds && r.max === w.max);
+    if (same) return same;
+    const sameLength = facts.callerWindows.find((r) => r.seconds === w.seconds);
+    if (!sameLength) exact = false;
+    return { seconds: w.seconds, max: w.max, count: sameLength?.count ?? 0, kthNewest: null };
+  });
+  return { facts: { ...facts, callerWindows }, exact };
+}
+
+class RevisionCache {
+  private readonly compiled = new Map<string, CompiledPolicy | null>();
+  constructor(private readonly db: Db) {}
+  async get(revisionId: string): Promise<CompiledPolicy | null> {
+    if (this.compiled.has(revisionId)) return this.compiled.get(revisionId)!;
+    const row = await this.db('policy_revisions').where({ revision_id: revisionId }).first('content');
+    let policy: CompiledPolicy | null = null;
+    try {
+      policy = row ? compilePolicy(JSON.parse(row.content)) : null;
+    } catch {
+      policy = null;
+    }
+    this.compiled.set(revisionId, policy);
+    return policy;
+  }
+}
+
+async function recordedDecisions(db: Db, packId: string, query: WhatIfQuery): Promise<Recorded[]> {
+  const q = db('decisions')
+    .where('decided_at', '>=', query.from)
+    .andWhere('decided_at', '<', query.to)
+    .andWhere('policy_revision', 'like', `${packId}@%`)
+    .orderBy('decided_at', 'desc')
+    .limit(query.limit + 1)
+    .select('id', 'decided_at', 'tenant_id', 'campaign_id', 'callee', 'caller', 'allow', 'reasons', 'policy_revision', 'input');
+  if (query.tenantId) q.andWhere('tenant_id', query.tenantId);
+  return (await q).map((r: Record<string, any>) => {
+    const input = parseJson<{ facts?: Facts } | null>(r.input, null);
+    return {
+      id: r.id,
+      decidedAt: Number(r.decided_at),
+      call: { tenantId: r.tenant_id, campaignId: r.campaign_id, callee: r.callee, caller: r.caller },
+      allow: Boolean(r.allow),
+      codes: codesOf(parseJson<Reason[]>(r.reasons, [])),
+      revision: r.policy_revision,
+      facts: input?.facts ?? null,
+    };
+  });
+}
+
+/**
+ * Replays recorded decisions against a draft: the same engine, each call's recorded facts, at the
+ * instant it was decided. Each decision is judged on what was known then; knock-on effects (a call
+ * the draft would have allowed counting toward a later cap) are not simulated.
+ */
+export async function whatIf(db: Db, draft: CompiledPolicy, query: WhatIfQuery): Promise<WhatIfReport> {
+  const packId = draft.pack.id;
+  const rows = await recordedDecisions(db, packId, query);
+  const truncated = rows.length > query.limit;
+  if (truncated) rows.length = query.limit;
+  const revisions = new RevisionCache(db);
+  const report: WhatIfReport = {
+    packId, revisionId: draft.revisionId, from: query.from, to: query.to, considered: rows.length, truncated,
+    replayed: 0, notReplayable: 0, reproduced: 0, notReproduced: 0, unchanged: 0, allowToDeny: 0, denyToAllow: 0, reasonsChanged: 0,
+    byReason: [], byCampaign: [], examples: [], warnings: [],
+  };
+  const reasonCounts = new Map<string, { gained: number; lost: number }>();
+  const campaigns = new Map<string, WhatIfReport['byCampaign'][number]>();
+  let inexact = 0;
+  let shortHistory = 0;
+  for (const row of rows) {
+    const campaign = campaigns.get(row.call.campaignId) ?? { campaignId: row.call.campaignId, name: '', considered: 0, allowToDeny: 0, denyToAllow: 0, reasonsChanged: 0 };
+    campaigns.set(row.call.campaignId, campaign);
+    campaign.considered++;
+    if (!row.facts) {
+      report.notReplayable++;
+      continue;
+    }
+    report.replayed++;
+    const own = await revisions.get(row.revision);
+    if (own) {
+      const again = decide(row.call, row.facts, own, row.decidedAt);
+      if (again.allow === row.allow && sameCodes(codesOf(again.reasons), row.codes)) report.reproduced++;
+      else report.notReproduced++;
+      if (draft.calleeLookbackMs > own.calleeLookbackMs) shortHistory++;
+    }
+    const adapted = factsForDraft(row.call, row.facts, draft);
+    if (!adapted.exact) inexact++;
+    const after: Decision = decide(row.call, adapted.facts, draft, row.decidedAt);
+    const afterCodes = codesOf(after.reasons);
+    if (after.allow === row.allow && sameCodes(afterCodes, row.codes)) {
+      report.unchanged++;
+      continue;
+    }
+    const change: Direction = row.allow && !after.allow ? 'allowToDeny' : !row.allow && after.allow ? 'denyToAllow' : 'reasonsChanged';
+    report[change]++;
+    campaign[change]++;
+    for (const code of new Set([...row.codes, ...afterCodes])) {
+      const counts = reasonCounts.get(code) ?? { gained: 0, lost: 0 };
+      if (afterCodes.includes(code) && !row.codes.includes(code)) counts.gained++;
+      if (!afterCodes.includes(code) && row.codes.includes(code)) counts.lost++;
+      reasonCounts.set(code, counts);
+    }
+    if (report.examples.length < MAX_EXAMPLES) {
+      report.examples.push({
+        decisionId: row.id, decidedAt: row.decidedAt, callee: row.call.callee, campaignId: row.call.campaignId, change,
+        before: { allow: row.allow, codes: row.codes }, after: { allow: after.allow, codes: afterCodes, reasons: after.reasons },
+      });
+    }
+  }
+  const names = await db('campaigns').whereIn('id', [...campaigns.keys()]).select('id', 'name');
+  for (const n of names) campaigns.get(n.id)!.name = n.name;
+  report.byCampaign = [...campaigns.values()].sort((a, b) => b.allowToDeny + b.denyToAllow + b.reasonsChanged - (a.allowToDeny + a.denyToAllow + a.reasonsChanged));
+  report.byReason = [...reasonCounts.entries()].map(([code, c]) => ({ code, ...c })).filter((r) => r.gained + r.lost > 0).sort((a, b) => b.gained + b.lost - (a.gained + a.lost));
+  if (truncated) report.warnings.push(`Only the newest ${query.limit} decisions of the period were replayed; choose a shorter period to see them all.`);
+  if (report.notReplayable > 0) report.warnings.push(`${report.notReplayable} decisions were made while the gateway failed closed; they carry no facts and were not replayed.`);
+  if (report.notReproduced > 0) report.warnings.push(`${report.notReproduced} decisions did not come out as recorded when replayed under their own revision; treat their what-if result with care.`);
+  if (shortHistory > 0) report.warnings.push(`The draft looks further back in a callee's history than was recorded for ${shortHistory} decisions; caps over the longer window may be undercounted.`);
+  if (inexact > 0) report.warnings.push(`The draft counts display-number calls over a window that was not recorded for ${inexact} decisions; those counts are taken as zero.`);
+  return report;
+}

@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+import { compilePolicy } from './loader';
+import type { CompiledPolicy } from './types';
+
+/**
+ * The packs in force: the packs from files, overlaid by the revisions compliance officers
+ * published in the database. Every gateway instance sharing the database asks `current()` before
+ * each decision batch; that costs one primary-key read of a version number, and the published
+ * revisions are read and compiled again only when that number moved.
+ */
+export class PolicyStore {
+  private version = -1;
+  private policies: Map<string, CompiledPolicy>;
+  /** Compiled revisions by id: a revision's content never changes, so it is compiled once. */
+  private readonly compiled = new Map<string, CompiledPolicy>();
+
+  constructor(
+    private readonly db: Knex,
+    private readonly fromFiles: Map<string, CompiledPolicy>,
+  ) {
+    this.policies = fromFiles;
+  }
+
+  /** The packs as last read; may lag the database by one batch. */
+  get known(): Map<string, CompiledPolicy> {
+    return this.policies;
+  }
+
+  /** The packs in force now. */
+  async current(q: Knex | Knex.Transaction = this.db): Promise<Map<string, CompiledPolicy>> {
+    const row = await q('policy_version').where({ id: 1 }).first('version');
+    const version = row ? Number(row.version) : 0;
+    if (version === this.version) return this.policies;
+    const active: { pack_id: string; revision_id: string; content: string }[] = await q('policy_active as a')
+      .join('policy_revisions as r', 'r.revision_id', 'a.revision_id')
+      .select('a.pack_id', 'a.revision_id', 'r.content');
+    const next = new Map(this.fromFiles);
+    for (const a of active) next.set(a.pack_id, this.compile(a.revision_id, a.content));
+    this.policies = next;
+    this.version = version;
+    return next;
+  }
+
+  private compile(revisionId: string, content: string): CompiledPolicy {
+    const known = this.compiled.get(revisionId);
+    if (known) return known;
+    const policy = compilePolicy(JSON.parse(content));
+    this.compiled.set(revisionId, policy);
+    return policy;
+  }
+}
