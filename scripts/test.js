@@ -7,6 +7,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ensureDebianBinary } = require('./debian');
 const { startMariaDb } = require('./mariadb');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -22,10 +23,16 @@ function testFiles(dir) {
 
 async function main() {
   const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  let files = [...testFiles(path.join(ROOT, 'gateway')), ...testFiles(path.join(ROOT, 'policies'))].sort();
+  let files = [...testFiles(path.join(ROOT, 'gateway')), ...testFiles(path.join(ROOT, 'admin')), ...testFiles(path.join(ROOT, 'policies'))].sort();
   if (filter.length > 0) files = files.filter((f) => filter.some((part) => f.includes(part)));
   if (files.length === 0) throw new Error('no test files found');
 
+  // The admin UI's tests drive Debian's Chromium.
+  if (files.some((f) => f.startsWith(path.join(ROOT, 'admin') + path.sep))) {
+    process.env.CALLGATE_TEST_CHROMIUM = ensureDebianBinary(['/usr/bin/chromium'], ['chromium']);
+    // A CJK font, so that the Chinese names and citations in the page screenshots are legible.
+    ensureDebianBinary(['/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'], ['fonts-wqy-microhei']);
+  }
   const mariadb = await startMariaDb();
   process.stderr.write(`test: MariaDB ${mariadb.server} on 127.0.0.1:${mariadb.port}\n`);
   let status = 1;

@@ -14,7 +14,11 @@ function label(pack: PolicyPack, pointer: string): string {
   if (parts[0] === 'rules' && parts.length > 1) {
     const rule = pack.rules?.[Number(parts[1])];
     const rest = parts.slice(2).filter((p) => p !== 'params');
-    const named = rest.map((p) => (/^\d+$/.test(p) ? `#${Number(p) + 1}` : p));
+    const named: string[] = [];
+    for (const p of rest) {
+      if (/^\d+$/.test(p) && named.length > 0) named[named.length - 1] += ` #${Number(p) + 1}`;
+      else named.push(p);
+    }
     return [rule?.id ?? `rule #${Number(parts[1]) + 1}`, ...named].join(' › ');
   }
   return parts.length ? parts.join(' › ') : 'The pack';

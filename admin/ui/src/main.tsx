@@ -93,8 +93,13 @@ function App() {
   return (
     <div class="shell">
       <aside class="sidebar">
+        <div class="sidebar-inner">
         <div class="brand">
           callgate<span>compliance</span>
+        </div>
+        <div class="tenant">
+          Tenant
+          <TenantPicker session={session} value={tenantId} onChange={setTenantId} />
         </div>
         <nav>
           {NAV.filter((n) => n.show(session)).map((n) => (
@@ -113,12 +118,9 @@ function App() {
             Sign out
           </button>
         </div>
+        </div>
       </aside>
       <main class="main">
-        <div class="topbar">
-          <span class="muted">Tenant</span>
-          <TenantPicker session={session} value={tenantId} onChange={setTenantId} />
-        </div>
         <Page page={page} props={props} />
       </main>
     </div>

@@ -182,11 +182,7 @@ export function SchemaForm({ root, schema, value, onChange, name, label }: Props
             onChange(raw === '' ? null : Number(raw));
           }}
         />
-        <span class="field-hint">
-          {isSeconds && duration(Number(value))}
-          {s.minimum !== undefined && ` at least ${s.minimum}`}
-          {s.maximum !== undefined && `, at most ${s.maximum}`}
-        </span>
+        <span class="field-hint">{[isSeconds && duration(Number(value)) && `= ${duration(Number(value))}`, s.minimum !== undefined && `at least ${s.minimum}`, s.maximum !== undefined && `at most ${s.maximum}`].filter(Boolean).join(' · ')}</span>
       </label>
     );
   }

@@ -141,7 +141,7 @@ export function ChangePage({ session, tenantId, params }: PageProps) {
           <dd>
             {change.author} · {fmtTime(change.createdAt)}
           </dd>
-          <dt>Drafted on</dt>
+          <dt>Based on revision</dt>
           <dd>
             <code>{change.baseRevisionId}</code>
           </dd>

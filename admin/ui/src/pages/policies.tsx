@@ -4,13 +4,32 @@ import { paramsSchema, SchemaForm } from '../components/schema-form';
 import { Badge, Card, ErrorBox, Field, Loading, useLoad } from '../components/ui';
 import type { PageProps } from '../main';
 
-function summary(params: Record<string, any>): string {
-  if (!params || Object.keys(params).length === 0) return '—';
-  if (params.windows && params.windows[0]?.start) return params.windows.map((w: any) => `${w.start}–${w.end} on ${w.days.length === 7 ? 'every day' : 'days ' + w.days.join(',')}`).join('; ');
-  if (params.windows) return `${params.scope}: ` + params.windows.map((w: any) => `${w.max} per ${w.seconds >= 3600 ? w.seconds / 3600 + ' h' : w.seconds / 60 + ' min'}`).join(', ');
-  return Object.entries(params)
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? (v.length && typeof v[0] === 'object' ? `${v.length} entries` : v.join(', ') || 'none') : String(v)}`)
-    .join('; ');
+const span = (seconds: number) => (seconds % 86400 === 0 ? `${seconds / 86400} d` : seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds / 60} min`);
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** A rule's values in one line a compliance officer reads without opening the editor. */
+function summary(rule: any): string {
+  const p = rule.params ?? {};
+  switch (rule.kind) {
+    case 'callingHours':
+      return p.windows.map((w: any) => `${w.start}–${w.end} ${w.days.length === 7 ? 'every day' : 'on days ' + w.days.join(',')}`).join('; ') + (p.holidays ? '; no calls on holidays' : '');
+    case 'frequencyCap':
+      return `${p.scope.replace(/_/g, ' ')}: ` + p.windows.map((w: any) => `${w.max} per ${span(w.seconds)}`).join(', ');
+    case 'rotation':
+      return `at most ${p.maxDistinctNumbers} display numbers per callee in ${span(p.windowSeconds)}`;
+    case 'registry':
+      return p.lists.map((l: any) => `${l.listId}: copy at most ${l.maxAgeDays} days old${l.requireLoaded ? ', required' : ''}`).join('; ');
+    case 'virtualOperator':
+      return plural(p.ranges.length, 'prefix', 'prefixes') + ': ' + p.ranges.map((r: any) => r.prefix).join(', ');
+    case 'consent':
+      return `named consent for ${p.modesNeedingNamedConsent.join(', ') || 'no mode'}; exempt: ${p.exemptPurposes.join(', ') || 'none'}`;
+    case 'optOut':
+      return `a refusal covers at least the ${p.scopeFloor}`;
+    case 'callerId':
+      return p.requireVerified ? 'verified right to use required' : 'registered number required';
+    default:
+      return Object.keys(p).length ? JSON.stringify(p) : '—';
+  }
 }
 
 function RuleEditor({ pack, rule, schema, onDone }: { pack: any; rule: any; schema: any; onDone: () => void }) {
@@ -106,7 +125,7 @@ export function PoliciesPage({ session }: PageProps) {
                     <div class="rule-id">{rule.id}</div>
                     <div>{rule.title}</div>
                   </td>
-                  <td class="values">{summary(rule.params)}</td>
+                  <td class="values">{summary(rule)}</td>
                   <td class="citation">
                     <div>
                       {rule.citation.instrument} {rule.citation.article}
