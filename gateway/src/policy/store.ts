@@ -28,8 +28,7 @@ export class PolicyStore {
 
   /** The packs in force now. */
   async current(q: Knex | Knex.Transaction = this.db): Promise<Map<string, CompiledPolicy>> {
-    const row = await q('policy_version').where({ id: 1 }).first('version');
-    const version = row ? Number(row.version) : 0;
+    const version = await this.readVersion(q);
     if (version === this.version) return this.policies;
     const active: { pack_id: string; revision_id: string; content: string }[] = await q('policy_active as a')
       .join('policy_revisions as r', 'r.revision_id', 'a.revision_id')
@@ -39,6 +38,13 @@ export class PolicyStore {
     this.policies = next;
     this.version = version;
     return next;
+  }
+
+  /** Raw SQL: this runs before every decision batch, and the query builder costs more than the read. */
+  private async readVersion(q: Knex | Knex.Transaction): Promise<number> {
+    const result = await q.raw('SELECT version FROM policy_version WHERE id = 1');
+    const rows = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
+    return rows.length > 0 ? Number(rows[0].version) : 0;
   }
 
   private compile(revisionId: string, content: string): CompiledPolicy {

@@ -174,7 +174,7 @@ function RegistriesCard() {
       <ErrorBox error={error} />
       {data && <Registries registries={data.registries} />}
       <p class="muted small-text">
-        New copies are loaded with <code>callgate registry import</code>; a copy older than the pack allows denies calls with REGISTRY_STALE.
+        A copy older than the pack allows denies every call with REGISTRY_STALE until a newer one is imported.
       </p>
     </Card>
   );

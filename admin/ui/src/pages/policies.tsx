@@ -4,7 +4,7 @@ import { paramsSchema, SchemaForm } from '../components/schema-form';
 import { Badge, Card, ErrorBox, Field, Loading, useLoad } from '../components/ui';
 import type { PageProps } from '../main';
 
-const span = (seconds: number) => (seconds % 86400 === 0 ? `${seconds / 86400} d` : seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds / 60} min`);
+const span = (seconds: number) => (seconds > 86400 && seconds % 86400 === 0 ? `${seconds / 86400} days` : seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** A rule's values in one line a compliance officer reads without opening the editor. */

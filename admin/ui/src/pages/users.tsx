@@ -5,6 +5,8 @@ import type { PageProps } from '../main';
 
 export function UsersPage({ session, tenantId }: PageProps) {
   const users = useLoad(() => get(`/admin/api/users${query({ tenantId })}`), [tenantId]);
+  const tenants = useLoad(() => get('/admin/api/tenants'));
+  const tenantName = (id: string) => tenants.data?.tenants.find((t: any) => t.id === id)?.legalName ?? id;
   const [form, setForm] = useState({ username: '', displayName: '', role: 'compliance', password: '' });
   const [error, setError] = useState<unknown>(null);
   const set = (key: string) => (e: Event) => setForm({ ...form, [key]: (e.target as HTMLInputElement).value });
@@ -49,7 +51,7 @@ export function UsersPage({ session, tenantId }: PageProps) {
                   {u.displayName} <span class="muted">({u.username})</span>
                 </td>
                 <td>{u.role}</td>
-                <td>{u.tenantId ?? <span class="muted">gateway operator</span>}</td>
+                <td>{u.tenantId ? tenantName(u.tenantId) : <span class="muted">gateway operator</span>}</td>
                 <td>
                   {fmtTime(u.createdAt)} <span class="muted">by {u.createdBy}</span>
                 </td>
