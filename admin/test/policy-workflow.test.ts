@@ -64,6 +64,11 @@ describe('policy changes: four eyes, publication to every instance, what-if, rol
 
     const logged = await a.gate.db('admin_actions').where({ action: 'policy change approved and published', actor: 'dave', target: draft.id });
     assert.equal(logged.length, 1);
+
+    // Replaying on MariaDB: every recorded decision comes out as recorded under its own revision.
+    const report = await b.ok(`/admin/api/policy-changes/${draft.id}/what-if`, dave, {}, 200);
+    assert.ok(report.replayed >= 3);
+    assert.equal(report.reproduced, report.replayed);
   });
 
   it('refuses invalid values with plain words naming the rule and field', async () => {
@@ -194,5 +199,10 @@ describe('what-if, roles and tenants', () => {
     assert.equal((await gw.call('POST', '/admin/api/session', null, { username: 'tenant-admin', password: 'a long enough password' })).statusCode, 401);
     const refused = await gw.gate.db('admin_actions').where({ action: 'sign in refused' });
     assert.ok(refused.length >= 3, 'refused sign-ins are logged');
+
+    for (let i = 0; i < 5; i++) assert.equal((await gw.call('POST', '/admin/api/session', null, { username: 'dave', password: `guess number ${i}` })).statusCode, 401);
+    const locked = await gw.call('POST', '/admin/api/session', null, { username: 'dave', password: 'correct horse battery staple' });
+    assert.equal(locked.statusCode, 429, 'after five failures even the right password waits');
+    assert.equal(locked.json().error.code, 'TOO_MANY_SIGN_INS');
   });
 });

@@ -27,6 +27,7 @@ export const ERRORS = {
   FORBIDDEN_TENANT: { status: 403, message: 'This belongs to another tenant' },
   NOT_FOUND: { status: 404, message: 'No such route' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong user name or password' },
+  TOO_MANY_SIGN_INS: { status: 429, message: 'Too many failed sign-ins for this user; wait and try again' },
   USER_EXISTS: { status: 409, message: 'A user with this name exists' },
   USER_NOT_FOUND: { status: 404, message: 'No such user' },
   POLICY_INVALID: { status: 422, message: 'The policy change is not valid' },
