@@ -190,6 +190,14 @@ describe('admin UI in a real browser (Chromium, 1366×768)', () => {
     await page.selectOption('select.tenant-select', world.tenantId);
     await go('identity');
     await page.waitForSelector(`text=${world.caller}`);
+    await page.fill('input[name=e164]', '+862161234500');
+    await page.fill('input[name=proof]', 'CT-2026-0099');
+    await page.click('button:has-text("Register number")');
+    await page.waitForSelector('text=+862161234500');
+    const pending = page.locator('tr', { hasText: '+862161234500' });
+    assert.match((await pending.textContent()) ?? '', /pending/);
+    await pending.locator('button', { hasText: 'Verify' }).click();
+    await page.locator('tr', { hasText: '+862161234500' }).locator('.badge', { hasText: 'verified' }).waitFor();
     await shot('13-identity');
   });
 });

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { can, fmtTime, get, post, query } from '../api';
-import { Badge, Card, ErrorBox, Json, Notice, useLoad } from '../components/ui';
+import { Badge, Card, ErrorBox, Field, Json, Notice, useLoad } from '../components/ui';
 import type { PageProps } from '../main';
 
 const statusKind = (s: string) => (s === 'verified' || s === 'active' ? 'allow' : s === 'pending' || s === 'unverified' ? 'warn' : 'deny');
@@ -69,6 +69,7 @@ export function IdentityPage({ session, tenantId }: PageProps) {
           </tbody>
         </table>
         {!operator && <p class="muted small-text">Real-name verification is recorded by the gateway operator, never by the tenant itself.</p>}
+        {operator && <NewTenant onCreated={tenants.reload} />}
       </Card>
       <Card title="Display numbers">
         {!tenantId ? (
@@ -119,9 +120,78 @@ export function IdentityPage({ session, tenantId }: PageProps) {
                 ))}
               </tbody>
             </table>
+            {can.manageLists(session) && <NewNumber tenantId={tenantId} onCreated={numbers.reload} />}
           </>
         )}
       </Card>
     </div>
+  );
+}
+
+function NewTenant({ onCreated }: { onCreated: () => void }) {
+  const [form, setForm] = useState({ legalName: '', uscc: '', country: 'CN' });
+  const [error, setError] = useState<unknown>(null);
+  const set = (key: string) => (e: Event) => setForm({ ...form, [key]: (e.target as HTMLInputElement).value });
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await post('/v1/tenants', { legalName: form.legalName, country: form.country, ...(form.uscc ? { uscc: form.uscc.trim() } : {}) });
+      setForm({ legalName: '', uscc: '', country: 'CN' });
+      onCreated();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="row subform" onSubmit={submit}>
+      <Field label="New tenant: legal name">
+        <input name="legalName" value={form.legalName} onInput={set('legalName')} required />
+      </Field>
+      <Field label="统一社会信用代码" hint="Required for a Chinese enterprise; checked with its check character">
+        <input name="uscc" value={form.uscc} onInput={set('uscc')} />
+      </Field>
+      <Field label="Country">
+        <input name="country" value={form.country} maxLength={2} onInput={set('country')} required />
+      </Field>
+      <div class="field">
+        <span class="field-label">&nbsp;</span>
+        <button type="submit">Register tenant</button>
+      </div>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+function NewNumber({ tenantId, onCreated }: { tenantId: string; onCreated: () => void }) {
+  const [e164, setE164] = useState('');
+  const [proof, setProof] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await post('/v1/caller-numbers', { tenantId, e164: e164.trim(), proofOfRight: { reference: proof.trim() } });
+      setE164('');
+      setProof('');
+      onCreated();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="row subform" onSubmit={submit}>
+      <Field label="New display number">
+        <input name="e164" placeholder="+862161234567" value={e164} onInput={(e) => setE164((e.target as HTMLInputElement).value)} required />
+      </Field>
+      <Field label="Proof of the right to use it" hint="Carrier allocation letter, number certificate or LOA reference">
+        <input name="proof" value={proof} onInput={(e) => setProof((e.target as HTMLInputElement).value)} required />
+      </Field>
+      <div class="field">
+        <span class="field-label">&nbsp;</span>
+        <button type="submit">Register number</button>
+      </div>
+      <ErrorBox error={error} />
+    </form>
   );
 }
