@@ -1,5 +1,5 @@
 /** Small inline SVG charts: no chart library for two kinds of bars. */
-export function StackedBars({ series, height = 160 }: { series: { at: number; allowed: number; denied: number }[]; height?: number }) {
+export function StackedBars({ series, height = 160 }: { series: { at: number; allowed: number; denied: number; reasons?: Record<string, number> }[]; height?: number }) {
   const width = 640;
   const max = Math.max(1, ...series.map((s) => s.allowed + s.denied));
   const bar = width / Math.max(1, series.length);
@@ -18,7 +18,7 @@ export function StackedBars({ series, height = 160 }: { series: { at: number; al
         const d = scale(s.denied);
         return (
           <g>
-            <title>{`${new Date(s.at).toLocaleString()}: ${s.allowed} allowed, ${s.denied} denied`}</title>
+            <title>{`${new Date(s.at).toLocaleString()}: ${s.allowed} allowed, ${s.denied} denied${Object.entries(s.reasons ?? {}).map(([code, n]) => `\n  ${code}: ${n}`).join('')}`}</title>
             <rect x={i * bar + 1} y={height - a} width={Math.max(1, bar - 2)} height={a} class="bar-allow" />
             <rect x={i * bar + 1} y={height - a - d} width={Math.max(1, bar - 2)} height={d} class="bar-deny" />
             {i % step === 0 && (
