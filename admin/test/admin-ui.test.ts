@@ -181,12 +181,24 @@ describe('admin UI in a real browser (Chromium, 1366×768)', () => {
     await shot('11-audit');
   });
 
-  it('an admin manages users and sees tenants and their display numbers', async () => {
+  it('an admin manages users, imports a registry copy with progress, and sees tenants and their display numbers', async () => {
     await signOut();
     await signInAs('olga');
+    const listed = '+8613700000009';
+    await gw.consent(world, listed);
+    await go('lists');
+    await page.fill('input[name=listName]', '防骚扰 preference list');
+    await page.setInputFiles('input[name=listFile]', { name: 'dnc.txt', mimeType: 'text/plain', buffer: Buffer.from(`# test copy\n${listed}\n13700000010\nnot a number\n`) });
+    await page.click('button:has-text("Import")');
+    await page.waitForSelector('[data-testid=import-result]');
+    assert.match((await page.textContent('[data-testid=import-result]')) ?? '', /2 numbers, 1 line not understood/);
+    const decision = (await gw.decide(world, listed)).json();
+    assert.ok(decision.reasons.some((r: { code: string }) => r.code === 'REGISTRY_LISTED'), 'the imported copy is in force for the next decision');
+    await shot('12-registry-import');
+
     await go('users');
     await page.waitForSelector('text=carol');
-    await shot('12-users');
+    await shot('13-users');
     await page.selectOption('select.tenant-select', world.tenantId);
     await go('identity');
     await page.waitForSelector(`text=${world.caller}`);
@@ -198,6 +210,6 @@ describe('admin UI in a real browser (Chromium, 1366×768)', () => {
     assert.match((await pending.textContent()) ?? '', /pending/);
     await pending.locator('button', { hasText: 'Verify' }).click();
     await page.locator('tr', { hasText: '+862161234500' }).locator('.badge', { hasText: 'verified' }).waitFor();
-    await shot('13-identity');
+    await shot('14-identity');
   });
 });

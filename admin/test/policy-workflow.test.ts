@@ -185,6 +185,19 @@ describe('what-if, roles and tenants', () => {
     assert.ok(logged.some((l: { action: string }) => l.action === 'GET /admin/api/dashboard'), 'every auditor request is logged');
   });
 
+  it('imports a registry copy streamed as text, for the gateway operator only', async () => {
+    const listed = nextCallee();
+    const inject = (token: string) =>
+      gw.app.inject({ method: 'POST', url: '/admin/api/registries/cn-donotcall/import?name=test&date=2026-11-20&callingCode=86', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, payload: `${listed}\n0137 0000 0011\nrubbish\n` });
+    const byOfficer = await inject(await signIn(gw, 'carol'));
+    assert.equal(byOfficer.statusCode, 403);
+    const res = await inject(await signIn(gw, 'olga'));
+    assert.equal(res.statusCode, 201, res.body);
+    assert.deepEqual({ ...res.json(), version: undefined }, { listId: 'cn-donotcall', version: undefined, entries: 2, rejectedLines: 1, firstRejected: ['rubbish'] });
+    await gw.consent(world, listed);
+    assert.ok(codes((await gw.decide(world, listed)).json()).includes('REGISTRY_LISTED'));
+  });
+
   it('signs in only with the right password of an enabled user; admins manage users of their own tenant only', async () => {
     assert.equal((await gw.call('POST', '/admin/api/session', null, { username: 'carol', password: 'wrong password!' })).statusCode, 401);
     assert.equal((await gw.call('POST', '/admin/api/session', null, { username: 'nobody', password: 'whatever it is' })).statusCode, 401);

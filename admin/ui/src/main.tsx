@@ -28,7 +28,7 @@ const NAV: NavItem[] = [
   { path: 'decisions', label: 'Decisions', show: () => true },
   { path: 'policies', label: 'Policies', show: () => true },
   { path: 'changes', label: 'Changes & what-if', show: () => true },
-  { path: 'lists', label: 'Opt-outs & consents', show: () => true },
+  { path: 'lists', label: 'Opt-outs, consents, registries', show: () => true },
   { path: 'identity', label: 'Tenants & numbers', show: () => true },
   { path: 'audit', label: 'Audit trail & export', show: can.audit },
   { path: 'users', label: 'Users', show: can.manageUsers },

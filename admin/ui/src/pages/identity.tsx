@@ -73,7 +73,7 @@ export function IdentityPage({ session, tenantId }: PageProps) {
       </Card>
       <Card title="Display numbers">
         {!tenantId ? (
-          <Notice>Choose a tenant at the top to see its display numbers.</Notice>
+          <Notice>Choose a tenant in the sidebar to see its display numbers.</Notice>
         ) : (
           <>
             <ErrorBox error={numbers.error} />

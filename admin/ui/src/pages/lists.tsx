@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { can, fmtTime, get, post, query } from '../api';
+import { ApiError, can, fmtTime, get, loadSession, post, query } from '../api';
 import { Badge, Card, ErrorBox, Field, Json, Notice, useLoad } from '../components/ui';
 import type { PageProps } from '../main';
 import { Registries } from './dashboard';
@@ -13,8 +13,8 @@ export function ListsPage(props: PageProps) {
   const [searched, setSearched] = useState('');
   return (
     <div>
-      <h1>Opt-outs & consents</h1>
-      {!tenantId && <Notice>Choose a tenant at the top to search its opt-outs and consents.</Notice>}
+      <h1>Opt-outs, consents and registries</h1>
+      {!tenantId && <Notice>Choose a tenant in the sidebar to search its opt-outs and consents.</Notice>}
       <Card>
         <form
           class="row"
@@ -36,7 +36,7 @@ export function ListsPage(props: PageProps) {
       </Card>
       {tenantId && searched && <CalleeLists {...props} callee={searched} />}
       {tenantId && can.manageLists(props.session) && <AddOptOut tenantId={tenantId} />}
-      <RegistriesCard />
+      <RegistriesCard {...props} />
     </div>
   );
 }
@@ -167,15 +167,97 @@ function AddOptOut({ tenantId }: { tenantId: string }) {
   );
 }
 
-function RegistriesCard() {
-  const { data, error } = useLoad(() => get('/admin/api/dashboard'));
+function RegistriesCard({ session }: PageProps) {
+  const { data, error, reload } = useLoad(() => get('/admin/api/dashboard'));
   return (
     <Card title="Do-not-call registries">
       <ErrorBox error={error} />
       {data && <Registries registries={data.registries} />}
-      <p class="muted small-text">
-        A copy older than the pack allows denies every call with REGISTRY_STALE until a newer one is imported.
-      </p>
+      <p class="muted small-text">A copy older than the pack allows denies every call with REGISTRY_STALE until a newer one is imported.</p>
+      {can.operator(session) && <RegistryImport onDone={reload} />}
     </Card>
+  );
+}
+
+/** Uploads with XMLHttpRequest, which, unlike fetch, reports upload progress for a large list. */
+function upload(url: string, file: File, onProgress: (fraction: number) => void): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.setRequestHeader('authorization', `Bearer ${loadSession()?.token}`);
+    xhr.setRequestHeader('content-type', 'text/plain');
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload failed: the gateway could not be reached'));
+    xhr.onload = () => {
+      const body = (() => {
+        try {
+          return JSON.parse(xhr.responseText);
+        } catch {
+          return null;
+        }
+      })();
+      if (xhr.status === 201) resolve(body);
+      else reject(new ApiError(xhr.status, body?.error?.code ?? 'HTTP', body?.error?.message ?? `The gateway answered ${xhr.status}`));
+    };
+    xhr.send(file);
+  });
+}
+
+function RegistryImport({ onDone }: { onDone: () => void }) {
+  const [form, setForm] = useState({ listId: 'cn-donotcall', name: '', date: new Date().toISOString().slice(0, 10), callingCode: '86' });
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [result, setResult] = useState<any>(null);
+  const [error, setError] = useState<unknown>(null);
+  const set = (key: string) => (e: Event) => setForm({ ...form, [key]: (e.target as HTMLInputElement).value });
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!file) return;
+    setError(null);
+    setResult(null);
+    setProgress(0);
+    try {
+      const q = query({ name: form.name || form.listId, date: form.date, callingCode: form.callingCode });
+      setResult(await upload(`/admin/api/registries/${encodeURIComponent(form.listId)}/import${q}`, file, setProgress));
+      onDone();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setProgress(null);
+    }
+  };
+  return (
+    <form class="row subform" onSubmit={submit}>
+      <Field label="List id">
+        <input name="listId" value={form.listId} onInput={set('listId')} required />
+      </Field>
+      <Field label="Name">
+        <input name="listName" value={form.name} onInput={set('name')} placeholder="防骚扰 preference list" />
+      </Field>
+      <Field label="Published on">
+        <input name="listDate" type="date" value={form.date} onInput={set('date')} required />
+      </Field>
+      <Field label="Calling code" hint="for national numbers without +">
+        <input name="callingCode" value={form.callingCode} onInput={set('callingCode')} />
+      </Field>
+      <Field label="File" hint="one number per line">
+        <input name="listFile" type="file" accept=".txt,.csv,text/plain" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} required />
+      </Field>
+      <div class="field">
+        <span class="field-label">&nbsp;</span>
+        <button type="submit" disabled={progress !== null}>
+          {progress === null ? 'Import' : `Uploading ${Math.round(progress * 100)}%`}
+        </button>
+      </div>
+      {progress !== null && <progress class="upload" value={progress} max={1} />}
+      <ErrorBox error={error} />
+      {result && (
+        <Notice kind="ok">
+          <span data-testid="import-result">
+            Version {result.version} of {result.listId} is current: {result.entries} numbers{result.rejectedLines ? `, ${result.rejectedLines} ${result.rejectedLines === 1 ? 'line' : 'lines'} not understood (${result.firstRejected.join(', ')})` : ''}.
+          </span>
+        </Notice>
+      )}
+    </form>
   );
 }
