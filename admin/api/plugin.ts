@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { disabledUsersCheck } from './disabled-users';
 import { insightRoutes } from './routes/insights';
 import { policyRoutes } from './routes/policies';
 import { registryRoutes } from './routes/registries';
@@ -6,7 +8,13 @@ import { sessionRoutes } from './routes/session';
 import { userRoutes } from './routes/users';
 import { uiRoutes } from './static';
 
-/** The admin UI and the API only it needs; everything else it does goes through the public /v1 routes. */
-export async function adminApi(app: FastifyInstance): Promise<void> {
+/**
+ * The admin UI and the API only it needs; everything else it does goes through the public /v1
+ * routes. Not encapsulated, so that the disabled-account check also guards those routes.
+ */
+async function adminPlugin(app: FastifyInstance): Promise<void> {
+  await app.register(disabledUsersCheck);
   for (const routes of [sessionRoutes, userRoutes, policyRoutes, insightRoutes, registryRoutes, uiRoutes]) await app.register(routes);
 }
+
+export const adminApi = fp(adminPlugin, { name: 'callgate-admin' });

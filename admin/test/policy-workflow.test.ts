@@ -204,12 +204,16 @@ describe('what-if, roles and tenants', () => {
     const olga = await signIn(gw, 'olga');
     const user = await gw.ok('/admin/api/users', olga, { username: 'tenant-admin', role: 'admin', tenantId: other.tenantId, password: 'a long enough password' });
     const tenantAdmin = await signIn(gw, 'tenant-admin', 'a long enough password');
+    const stillSignedIn = await signIn(gw, 'tenant-admin', 'a long enough password');
     const foreign = await gw.call('POST', '/admin/api/users', tenantAdmin, { username: 'sneaky', role: 'auditor', tenantId: world.tenantId, password: 'a long enough password' });
     assert.equal(foreign.statusCode, 403);
     const listed = (await gw.call('GET', '/admin/api/users', tenantAdmin)).json().users;
     assert.deepEqual(listed.map((u: { username: string }) => u.username), ['tenant-admin']);
+    assert.equal((await gw.call('GET', `/v1/campaigns?tenantId=${other.tenantId}`, stillSignedIn)).statusCode, 200);
     await gw.ok(`/admin/api/users/${user.id}/disabled`, olga, { disabled: true }, 200);
     assert.equal((await gw.call('POST', '/admin/api/session', null, { username: 'tenant-admin', password: 'a long enough password' })).statusCode, 401);
+    const afterDisable = await gw.call('GET', `/v1/campaigns?tenantId=${other.tenantId}`, stillSignedIn);
+    assert.equal(afterDisable.statusCode, 401, "a disabled account's token stops working, on /v1 routes too");
     const refused = await gw.gate.db('admin_actions').where({ action: 'sign in refused' });
     assert.ok(refused.length >= 3, 'refused sign-ins are logged');
 

@@ -54,10 +54,10 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
+  await app.register(adminApi);
   for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes]) {
     await app.register(routes);
   }
-  await app.register(adminApi);
   return app;
 }
 

@@ -75,6 +75,10 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: userJson, ...errorResponses },
       },
     },
-    async (request) => setUserDisabled(db, request.params.userId, request.principal.tenantId, request.body.disabled),
+    async (request) => {
+      const user = await setUserDisabled(db, request.params.userId, request.principal.tenantId, request.body.disabled);
+      app.accountChanged(user.username);
+      return user;
+    },
   );
 }
