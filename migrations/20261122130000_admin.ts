@@ -61,8 +61,16 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('version').notNullable();
   });
   await knex('policy_version').insert({ id: 1, version: 0 });
+
+  // The dashboard, the decision search and the what-if read every tenant's decisions of a period.
+  await knex.schema.alterTable('decisions', (t) => {
+    t.index(['decided_at'], 'decisions_decided_at_index');
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('decisions', (t) => {
+    t.dropIndex(['decided_at'], 'decisions_decided_at_index');
+  });
   for (const table of ['policy_version', 'policy_active', 'policy_changes', 'admin_users']) await knex.schema.dropTableIfExists(table);
 }

@@ -96,27 +96,44 @@ class RevisionCache {
   }
 }
 
-async function recordedDecisions(db: Db, packId: string, query: WhatIfQuery): Promise<Recorded[]> {
-  const q = db('decisions')
-    .where('decided_at', '>=', query.from)
-    .andWhere('decided_at', '<', query.to)
-    .andWhere('policy_revision', 'like', `${packId}@%`)
-    .orderBy('decided_at', 'desc')
-    .limit(query.limit + 1)
-    .select('id', 'decided_at', 'tenant_id', 'campaign_id', 'callee', 'caller', 'allow', 'reasons', 'policy_revision', 'input');
-  if (query.tenantId) q.andWhere('tenant_id', query.tenantId);
-  return (await q).map((r: Record<string, any>) => {
-    const input = parseJson<{ facts?: Facts } | null>(r.input, null);
-    return {
-      id: r.id,
-      decidedAt: Number(r.decided_at),
-      call: { tenantId: r.tenant_id, campaignId: r.campaign_id, callee: r.callee, caller: r.caller },
-      allow: Boolean(r.allow),
-      codes: codesOf(parseJson<Reason[]>(r.reasons, [])),
-      revision: r.policy_revision,
-      facts: input?.facts ?? null,
-    };
-  });
+/** Decisions are read a page at a time, so a long period never holds every recorded input at once. */
+const PAGE = 2000;
+
+const toRecorded = (r: Record<string, any>): Recorded => {
+  const input = parseJson<{ facts?: Facts } | null>(r.input, null);
+  return {
+    id: r.id,
+    decidedAt: Number(r.decided_at),
+    call: { tenantId: r.tenant_id, campaignId: r.campaign_id, callee: r.callee, caller: r.caller },
+    allow: Boolean(r.allow),
+    codes: codesOf(parseJson<Reason[]>(r.reasons, [])),
+    revision: r.policy_revision,
+    facts: input?.facts ?? null,
+  };
+};
+
+/** The period's decisions under the pack, newest first, at most `limit + 1` (one more tells that it was cut). */
+async function* recordedDecisions(db: Db, packId: string, query: WhatIfQuery): AsyncGenerator<Recorded> {
+  let before: { at: number; id: string } | null = null;
+  let read = 0;
+  while (read <= query.limit) {
+    const q = db('decisions')
+      .where('decided_at', '>=', query.from)
+      .andWhere('decided_at', '<', query.to)
+      .andWhere('policy_revision', 'like', `${packId}@%`)
+      .orderBy([{ column: 'decided_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(Math.min(PAGE, query.limit + 1 - read))
+      .select('id', 'decided_at', 'tenant_id', 'campaign_id', 'callee', 'caller', 'allow', 'reasons', 'policy_revision', 'input');
+    if (query.tenantId) q.andWhere('tenant_id', query.tenantId);
+    const cursor = before;
+    if (cursor) q.andWhere((w) => w.where('decided_at', '<', cursor.at).orWhere((x) => x.where('decided_at', cursor.at).andWhere('id', '<', cursor.id)));
+    const rows: Record<string, any>[] = await q;
+    for (const row of rows) yield toRecorded(row);
+    read += rows.length;
+    if (rows.length === 0 || read > query.limit) return;
+    const last = rows[rows.length - 1];
+    before = { at: Number(last.decided_at), id: last.id };
+  }
 }
 
 /**
@@ -126,12 +143,9 @@ async function recordedDecisions(db: Db, packId: string, query: WhatIfQuery): Pr
  */
 export async function whatIf(db: Db, draft: CompiledPolicy, query: WhatIfQuery): Promise<WhatIfReport> {
   const packId = draft.pack.id;
-  const rows = await recordedDecisions(db, packId, query);
-  const truncated = rows.length > query.limit;
-  if (truncated) rows.length = query.limit;
   const revisions = new RevisionCache(db);
   const report: WhatIfReport = {
-    packId, revisionId: draft.revisionId, from: query.from, to: query.to, considered: rows.length, truncated,
+    packId, revisionId: draft.revisionId, from: query.from, to: query.to, considered: 0, truncated: false,
     replayed: 0, notReplayable: 0, reproduced: 0, notReproduced: 0, unchanged: 0, allowToDeny: 0, denyToAllow: 0, reasonsChanged: 0,
     byReason: [], byCampaign: [], examples: [], warnings: [],
   };
@@ -139,7 +153,12 @@ export async function whatIf(db: Db, draft: CompiledPolicy, query: WhatIfQuery):
   const campaigns = new Map<string, WhatIfReport['byCampaign'][number]>();
   let inexact = 0;
   let shortHistory = 0;
-  for (const row of rows) {
+  for await (const row of recordedDecisions(db, packId, query)) {
+    if (report.considered === query.limit) {
+      report.truncated = true;
+      break;
+    }
+    report.considered++;
     const campaign = campaigns.get(row.call.campaignId) ?? { campaignId: row.call.campaignId, name: '', considered: 0, allowToDeny: 0, denyToAllow: 0, reasonsChanged: 0 };
     campaigns.set(row.call.campaignId, campaign);
     campaign.considered++;
@@ -183,7 +202,7 @@ export async function whatIf(db: Db, draft: CompiledPolicy, query: WhatIfQuery):
   for (const n of names) campaigns.get(n.id)!.name = n.name;
   report.byCampaign = [...campaigns.values()].sort((a, b) => b.allowToDeny + b.denyToAllow + b.reasonsChanged - (a.allowToDeny + a.denyToAllow + a.reasonsChanged));
   report.byReason = [...reasonCounts.entries()].map(([code, c]) => ({ code, ...c })).filter((r) => r.gained + r.lost > 0).sort((a, b) => b.gained + b.lost - (a.gained + a.lost));
-  if (truncated) report.warnings.push(`Only the newest ${query.limit} decisions of the period were replayed; choose a shorter period to see them all.`);
+  if (report.truncated) report.warnings.push(`Only the newest ${query.limit} decisions of the period were replayed; choose a shorter period to see them all.`);
   if (report.notReplayable > 0) report.warnings.push(`${report.notReplayable} decisions were made while the gateway failed closed; they carry no facts and were not replayed.`);
   if (report.notReproduced > 0) report.warnings.push(`${report.notReproduced} decisions did not come out as recorded when replayed under their own revision; treat their what-if result with care.`);
   if (shortHistory > 0) report.warnings.push(`The draft looks further back in a callee's history than was recorded for ${shortHistory} decisions; caps over the longer window may be undercounted.`);

@@ -150,6 +150,11 @@ describe('what-if, roles and tenants', () => {
 
     const everyone = await gw.ok(`/admin/api/policy-changes/${draft.id}/what-if`, carol, {}, 200);
     assert.equal(everyone.considered, 5, "the operator's officers replay every tenant");
+
+    const newest = await gw.ok(`/admin/api/policy-changes/${draft.id}/what-if`, carol, { tenantId: world.tenantId, limit: 2 }, 200);
+    assert.equal(newest.considered, 2);
+    assert.equal(newest.truncated, true);
+    assert.match(newest.warnings.join(' '), /Only the newest 2 decisions/);
   });
 
   it('counts decisions a looser rule would let through', async () => {
