@@ -10,7 +10,7 @@ import { PolicyError } from './policy/loader';
 import { logAction, type Actor } from './storage/admin-log';
 import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
-import { importRegistry } from './storage/registry';
+import { importRegistry, type ImportProgress } from './storage/registry';
 import { serve } from './serve';
 
 const USAGE = `callgate — compliance gateway for outbound calls
@@ -25,7 +25,7 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   number add --tenant T --e164 +86… --proof JSON [--line-type T] [--region R] [--real-name-proof JSON]
   number verify --id N --by WHO [--status verified|rejected|revoked]
   campaign create --tenant T --brand B --name N --purpose P --mode agent|predictive|prerecorded|ai_voice
-                  [--pack cn] [--numbers id1,id2]
+                  [--pack cn | --pack us,uk,ca] [--numbers id1,id2]
   token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
 `;
@@ -77,6 +77,11 @@ function json(options: Options, name: keyof typeof OPTIONS): unknown {
   } catch {
     throw new UsageError(`--${name} must be JSON, e.g. '{"certificate":"…"}'`);
   }
+}
+
+function reportImportProgress(p: ImportProgress): void {
+  const of = p.total === undefined ? '' : ` of ${p.total}`;
+  process.stderr.write(`\r${p.phase}: ${p.count}${of} ${p.phase === 'reading' ? 'lines' : 'numbers'}      `);
 }
 
 const print = (value: unknown): void => {
@@ -155,7 +160,7 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
           brandId: need(o, 'brand'),
           name: need(o, 'name'),
           purpose: need(o, 'purpose'),
-          policyPack: o.pack ?? 'cn',
+          policyPacks: (o.pack ?? 'cn').split(',').map((s) => s.trim()).filter(Boolean),
           dialingMode: mode,
           callerNumberIds: o.numbers ? o.numbers.split(',').map((s) => s.trim()).filter(Boolean) : [],
         });
@@ -181,7 +186,7 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
           db,
           { listId: need(o, 'list'), name: need(o, 'name'), country: o.country ?? null, listDate },
           fs.createReadStream(file),
-          { defaultCallingCode: o['calling-code'] ?? null, onProgress: (n) => process.stderr.write(`\r${n} numbers`) },
+          { defaultCallingCode: o['calling-code'] ?? null, onProgress: reportImportProgress },
         );
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);

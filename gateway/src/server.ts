@@ -14,6 +14,7 @@ import { decisionRoutes } from './api/routes/decisions';
 import { healthRoutes } from './api/routes/health';
 import { historyRoutes } from './api/routes/history';
 import { optOutRoutes } from './api/routes/opt-outs';
+import { registryRoutes } from './api/routes/registries';
 import { tenantRoutes } from './api/routes/tenants';
 import { SHARED_SCHEMAS } from './api/schemas/common';
 import { loadSigningSecret } from './auth/tokens';
@@ -21,6 +22,8 @@ import type { Config } from './config';
 import { DecisionService } from './decisions/service';
 import { DecisionSpool } from './decisions/spool';
 import { loadPacks } from './policy/loader';
+import { PolicyResolver } from './policy/resolve';
+import { RegistryStore } from './registries/store';
 import type { CompiledPolicy } from './policy/types';
 import { connect, migrate, type Db } from './storage/db';
 
@@ -52,7 +55,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes]) {
     await app.register(routes);
   }
   return app;
@@ -71,8 +74,11 @@ export async function createGateway(config: Config, log: FastifyBaseLogger): Pro
   const policies = loadPacks(config.policyDir ?? undefined);
   await recordPolicyRevisions(db, policies);
   const spool = new DecisionSpool(path.join(config.dataDir, 'spool'));
-  const decisions = new DecisionService(db, policies, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log });
-  return { config, db, decisions, spool, policies, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir) };
+  const resolver = new PolicyResolver(policies);
+  const registries = new RegistryStore(db);
+  await registries.sync();
+  const decisions = new DecisionService(db, { policies, resolver, registries }, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log });
+  return { config, db, decisions, spool, policies, resolver, registries, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir) };
 }
 
 export function createLogger(level: string): FastifyBaseLogger {

@@ -2,7 +2,9 @@ import type {} from '@fastify/swagger';
 import type { Config } from '../config';
 import type { DecisionService } from '../decisions/service';
 import type { DecisionSpool } from '../decisions/spool';
+import type { PolicyResolver } from '../policy/resolve';
 import type { CompiledPolicy } from '../policy/types';
+import type { RegistryStore } from '../registries/store';
 import type { Db } from '../storage/db';
 
 /** What route plugins share: the database, the decision service and the policy packs in force. */
@@ -12,6 +14,8 @@ export interface GatewayContext {
   decisions: DecisionService;
   spool: DecisionSpool;
   policies: Map<string, CompiledPolicy>;
+  resolver: PolicyResolver;
+  registries: RegistryStore;
   signingSecret: string;
 }
 

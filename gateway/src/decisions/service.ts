@@ -2,9 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { decide, unavailableDecision } from '../engine/engine';
 import type { CallInput, Decision } from '../engine/types';
 import { AppError } from '../errors';
-import type { CompiledPolicy } from '../policy/types';
 import { isMysql, type Db } from '../storage/db';
-import { loadBatchFacts, type Resolved } from '../storage/facts';
+import { loadBatchFacts, type FactSources, type Resolved } from '../storage/facts';
 import { newId } from '../storage/ids';
 import { toRow, type DecisionRecord } from './record';
 import type { DecisionSpool } from './spool';
@@ -48,7 +47,7 @@ export class DecisionService {
 
   constructor(
     private readonly db: Db,
-    private readonly policies: Map<string, CompiledPolicy>,
+    private readonly sources: FactSources,
     private readonly spool: DecisionSpool,
     private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger },
   ) {
@@ -87,7 +86,8 @@ export class DecisionService {
 
   /** The same question for another instant; reads only, records nothing. */
   async evaluate(call: CallInput, at: number): Promise<Decision> {
-    const batch = await loadBatchFacts(this.db, [call], this.policies, Math.min(at, Date.now()));
+    await this.sources.registries.sync();
+    const batch = await loadBatchFacts(this.db, [call], this.sources, Math.min(at, Date.now()));
     const resolved = batch.resolved[0];
     if (resolved instanceof AppError) throw resolved;
     return decide(resolved.call, resolved.facts, resolved.policy, at);
@@ -120,11 +120,13 @@ export class DecisionService {
       if (this.knownLockRows.size > 1_000_000) this.knownLockRows.clear();
       for (const k of missing) this.knownLockRows.add(k);
     }
+    // Any newer do-not-call list is in memory before the batch is decided, on every instance.
+    await this.sources.registries.sync();
     return this.db.transaction(
       async (trx) => {
         if (mysql) await trx('gate_locks').whereIn('k', keys).orderBy('k').forUpdate().select('k');
         const now = Date.now();
-        const facts = await loadBatchFacts(trx, calls, this.policies, now);
+        const facts = await loadBatchFacts(trx, calls, this.sources, now);
         const outcomes = facts.resolved.map((resolved, i) => {
           if (resolved instanceof AppError) return resolved;
           const record = this.decideOne(resolved, batch[i], now, batch.length);

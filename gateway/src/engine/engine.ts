@@ -41,6 +41,18 @@ function inForce(rule: PackRule, today: string): boolean {
   return rule.effectiveFrom <= today && (!rule.effectiveUntil || today < rule.effectiveUntil);
 }
 
+/** A rule limited to subdivisions binds a callee who may be in any of them. */
+function reachesCallee(rule: PackRule, callee: NumberInfo): boolean {
+  return !rule.regions || rule.regions.some((r) => callee.subdivisions.includes(r));
+}
+
+/** For a number that may be in several subdivisions: which candidate brought this rule to bear. */
+function candidateNote(rule: PackRule, callee: NumberInfo): string {
+  if (!rule.regions || callee.subdivisions.length < 2) return '';
+  const binding = rule.regions.filter((r) => callee.subdivisions.includes(r));
+  return ` (the number may be in ${callee.subdivisions.join(', ')}; bound by ${binding.join(', ')})`;
+}
+
 function runRule(rule: PackRule, ctx: RuleContext): Finding[] {
   return (CHECKS[rule.kind] as RuleCheck<PackRule>)(rule, ctx);
 }
@@ -83,7 +95,7 @@ function nextAllowedAt(rules: PackRule[], ctx: RuleContext, findings: Finding[])
 }
 
 function describeCallee(call: CallInput): NumberInfo {
-  return numberInfo(call.callee) ?? { e164: call.callee, valid: false, country: null, countryCallingCode: '', lineType: 'unknown', timeZones: [], region: null };
+  return numberInfo(call.callee) ?? { e164: call.callee, valid: false, country: null, countryCallingCode: '', lineType: 'unknown', timeZones: [], region: null, subdivisions: [] };
 }
 
 /**
@@ -94,13 +106,13 @@ export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, no
   const caller = call.caller ? numberInfo(call.caller) : null;
   const ctx: RuleContext = { call, facts, policy, now, callee: describeCallee(call), caller };
   const today = localIsoDate(now, policy.pack.timeZone ?? 'UTC');
-  const rules = policy.pack.rules.filter((rule) => inForce(rule, today));
+  const rules = policy.pack.rules.filter((rule) => inForce(rule, today) && reachesCallee(rule, ctx.callee));
   const reasons = gatewayFindings(ctx);
   const findings: Finding[] = [];
   for (const rule of rules) {
     for (const finding of runRule(rule, ctx)) {
       findings.push(finding);
-      reasons.push({ code: finding.code, rule: rule.id, message: finding.message, citation: formatCitation(rule.citation) });
+      reasons.push({ code: finding.code, rule: rule.id, message: finding.message + candidateNote(rule, ctx.callee), citation: formatCitation(rule.citation) });
     }
   }
   const onlyTimeBased = reasons.length > 0 && reasons.every((r) => REASONS[r.code].timeBased);

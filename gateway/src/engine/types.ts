@@ -29,6 +29,8 @@ export interface CampaignFacts {
   purpose: string;
   dialingMode: DialingMode;
   policyPack: string;
+  /** Every pack the campaign names (a call centre dialling several countries); policyPack is the first. */
+  policyPacks?: string[];
   status: 'active' | 'paused' | 'closed';
 }
 
@@ -68,6 +70,8 @@ export interface RegistryFacts {
   /** The date the registry published this copy; null when no copy was ever loaded. */
   listDate: number | null;
   listed: boolean;
+  /** A newer copy exists than this instance holds and none is held yet: judged as missing. */
+  pending?: boolean;
 }
 
 /**

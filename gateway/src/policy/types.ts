@@ -17,6 +17,11 @@ interface RuleBase<Kind extends string, Params> {
   status: RuleStatus;
   effectiveFrom: string;
   effectiveUntil?: string;
+  /**
+   * ISO 3166-2 subdivisions (e.g. "US-FL") the rule is limited to; absent: the whole pack's area.
+   * A callee whose number may lie in several subdivisions is held to the rules of every one of them.
+   */
+  regions?: string[];
   params: Params;
 }
 
@@ -38,9 +43,28 @@ export type CallerIdRule = RuleBase<'callerId', { requireVerified: boolean }>;
 export type VirtualOperatorRule = RuleBase<'virtualOperator', { ranges: { prefix: string; confirmed: boolean; note?: string }[] }>;
 export type RotationRule = RuleBase<'rotation', { maxDistinctNumbers: number; windowSeconds: number }>;
 export type LocalPresenceRule = RuleBase<'localPresence', Record<string, never>>;
-export type ConsentRule = RuleBase<'consent', { modesNeedingNamedConsent: DialingMode[]; exemptPurposes: string[] }>;
+export type ConsentRule = RuleBase<
+  'consent',
+  {
+    modesNeedingNamedConsent: DialingMode[];
+    exemptPurposes: string[];
+    /** Only these dialing modes need consent at all (opt-out regimes); absent: every call does. */
+    requiredForModes?: DialingMode[];
+    /** A consent given without an end lapses this many days after it was obtained (AU: 3 months). */
+    lapseWithoutPeriodDays?: number;
+  }
+>;
 export type OptOutRule = RuleBase<'optOut', { scopeFloor: OptOutScope }>;
-export type RegistryRule = RuleBase<'registry', { lists: { listId: string; maxAgeDays: number; requireLoaded: boolean }[] }>;
+export interface RegistryListParams {
+  listId: string;
+  maxAgeDays: number;
+  requireLoaded: boolean;
+  /** A live consent in scope for this brand and purpose lets a listed callee be called (PECR reg 21(4), DNCR s 11(2)). */
+  waivedByConsent?: boolean;
+  /** For that waiver: a consent given without an end lapses this many days after it was obtained. */
+  consentLapseWithoutPeriodDays?: number;
+}
+export type RegistryRule = RuleBase<'registry', { lists: RegistryListParams[] }>;
 export type FrequencyCapRule = RuleBase<'frequencyCap', { scope: CapScope; windows: CapWindow[] }>;
 export type CallingHoursRule = RuleBase<
   'callingHours',
@@ -70,6 +94,11 @@ export interface PolicyPack {
   timeZone?: string;
   description?: string;
   appliesTo: { countries: string[] };
+  /**
+   * Packs always applied together with this one (a federal pack and its state overlays): a campaign
+   * naming this pack gets their rules too, and the strictest finding of all of them stands.
+   */
+  composeWith?: string[];
   rules: PackRule[];
 }
 

@@ -30,6 +30,8 @@ export interface Campaign {
   name: string;
   purpose: string;
   policyPack: string;
+  /** Every pack the campaign names; the callee's country picks the ones that judge a call. */
+  policyPacks: string[];
   dialingMode: DialingMode;
   status: 'active' | 'paused' | 'closed';
   callerNumberIds: string[];
@@ -67,6 +69,11 @@ export const toTenant = (r: Row): Tenant => ({
 
 export const toBrand = (r: Row): Brand => ({ id: r.id, tenantId: r.tenant_id, name: r.name, createdAt: Number(r.created_at) });
 
+const campaignPackIds = (r: Row): string[] => {
+  const several = parseJson<string[] | null>(r.policy_packs ?? null, null);
+  return several && several.length > 0 ? several : [r.policy_pack];
+};
+
 export const toCampaign = (r: Row, callerNumberIds: string[]): Campaign => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -74,6 +81,7 @@ export const toCampaign = (r: Row, callerNumberIds: string[]): Campaign => ({
   name: r.name,
   purpose: r.purpose,
   policyPack: r.policy_pack,
+  policyPacks: campaignPackIds(r),
   dialingMode: r.dialing_mode,
   status: r.status,
   callerNumberIds,
@@ -158,7 +166,8 @@ export interface CampaignInput {
   brandId: string;
   name: string;
   purpose: string;
-  policyPack: string;
+  /** The packs: the first is also kept as the campaign's single pack for older clients. */
+  policyPacks: string[];
   dialingMode: DialingMode;
   callerNumberIds: string[];
 }
@@ -173,7 +182,8 @@ export async function createCampaign(db: Db, tenantId: string, input: CampaignIn
     brand_id: input.brandId,
     name: input.name,
     purpose: input.purpose,
-    policy_pack: input.policyPack,
+    policy_pack: input.policyPacks[0],
+    policy_packs: input.policyPacks.length > 1 ? JSON.stringify(input.policyPacks) : null,
     dialing_mode: input.dialingMode,
     status: 'active',
     created_at: Date.now(),
