@@ -126,3 +126,50 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('scheduled registry refresh', () => {
+  it('imports a source when it changed since the copy was loaded, and only then', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { readRegistrySources, refreshRegistry } = await import('../src/jobs/registry-refresh');
+    const config = await freshConfig('sqlite', { POLICY_DIR: allDayPolicyDir() });
+    const log = createLogger('silent');
+    const gate = await createGateway(config, log);
+    try {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dnc-source-'));
+      const file = path.join(dir, 'us.txt');
+      fs.writeFileSync(file, '205,5550123\n512 555 0123\n');
+      fs.utimesSync(file, new Date('2026-03-01T10:00:00Z'), new Date('2026-03-01T10:00:00Z'));
+      const sourcesFile = path.join(dir, 'sources.json');
+      fs.writeFileSync(sourcesFile, JSON.stringify([{ listId: 'us-national-dnc', name: 'US National DNC', country: 'US', callingCode: '1', source: `file://${file}`, schedule: '0 3 * * *' }]));
+      const [source] = readRegistrySources(sourcesFile);
+
+      const first = await refreshRegistry(gate.db, gate.registries, source, log);
+      assert.deepEqual([first?.version, first?.entries], [1, 2]);
+      assert.deepEqual(gate.registries.factsFor('+12055550123'), [{ listId: 'us-national-dnc', listDate: Date.parse('2026-03-01'), listed: true }]);
+      assert.equal(await refreshRegistry(gate.db, gate.registries, source, log), null, 'unchanged since loaded');
+
+      fs.writeFileSync(file, '2055550199\n');
+      const later = new Date(Date.now() + 60_000);
+      fs.utimesSync(file, later, later);
+      const second = await refreshRegistry(gate.db, gate.registries, source, log);
+      assert.deepEqual([second?.version, second?.entries], [2, 1]);
+      assert.equal(gate.registries.factsFor('+12055550123')[0].listed, false);
+    } finally {
+      await gate.db.destroy();
+    }
+  });
+
+  it('a bad sources file stops the start with a clear message', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { readRegistrySources } = await import('../src/jobs/registry-refresh');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dnc-bad-')), 'sources.json');
+    fs.writeFileSync(file, JSON.stringify([{ listId: 'us-national-dnc', name: 'x', source: '/tmp/x', schedule: 'every night' }]));
+    assert.throws(() => readRegistrySources(file), /schedule must be a cron expression/);
+    fs.writeFileSync(file, '{');
+    assert.throws(() => readRegistrySources(file), /cannot be read as JSON/);
+  });
+});

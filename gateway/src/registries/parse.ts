@@ -19,7 +19,7 @@ const NL = 10;
 const CR = 13;
 const PLUS = 43;
 const HASH = 35;
-const IGNORED = new Set([32, 9, 45, 40, 41, 46, CR]); // space, tab, - ( ) . \r
+const IGNORED = new Set([32, 9, 44, 45, 40, 41, 46, CR]); // space, tab , - ( ) . \r ("area code,number" lines too)
 
 class Growable {
   data = new Float64Array(1 << 20);
