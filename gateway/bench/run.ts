@@ -160,6 +160,7 @@ async function gatewayBench(label: string, env: Record<string, string>): Promise
 async function main(): Promise<void> {
   console.log(`callgate bench on ${os.cpus().length} cores, node ${process.version}; ${DURATION_S} s per HTTP run`);
   engineBench();
+  await (await import('./registry')).registryBench();
   await baseline();
   const policyDir = allDayPolicyDir();
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-bench-'));

@@ -4,7 +4,9 @@
  * An E.164 number without its "+" is an integer below 10^15, exact in a double. The sorted, unique
  * values are split into a high part (value / 2^32, a few distinct values per country) and a low
  * 32-bit part: the low parts sit in one Uint32Array, and a small directory gives, per high part,
- * where its run of low parts starts. A lookup is a binary search in the directory and one in the run.
+ * where its run of low parts starts. A bucket index over the value range (one word per 32 numbers)
+ * narrows a lookup to a few neighbouring entries, so it touches two or three cache lines instead of
+ * the two dozen of a binary search over tens of millions.
  */
 const TWO_32 = 2 ** 32;
 
@@ -20,14 +22,45 @@ export function e164Value(e164: string): number {
   return value;
 }
 
+const PER_BUCKET = 32;
+
 export class NumberSet {
+  private readonly min: number;
+  private readonly width: number;
+  /** Index of the first entry of each bucket of the value range; one more entry than buckets. */
+  private readonly buckets: Uint32Array;
+
   private constructor(
     /** Distinct high parts, ascending. */
     private readonly highs: Uint32Array,
     /** Start of each high part's run in `lows`; one more entry than `highs`, the last = size. */
     private readonly starts: Uint32Array,
     private readonly lows: Uint32Array,
-  ) {}
+  ) {
+    const n = lows.length;
+    const count = Math.max(1, 2 ** Math.ceil(Math.log2(Math.max(1, n / PER_BUCKET))));
+    this.buckets = new Uint32Array(count + 1);
+    if (n === 0) {
+      this.min = 0;
+      this.width = 1;
+      return;
+    }
+    this.min = this.valueAt(0, 0);
+    const max = this.valueAt(highs.length - 1, n - 1);
+    this.width = Math.max(1, Math.ceil((max - this.min + 1) / count));
+    let bucket = 0;
+    for (let h = 0; h < highs.length; h++) {
+      for (let i = starts[h]; i < starts[h + 1]; i++) {
+        const b = Math.floor((highs[h] * TWO_32 + lows[i] - this.min) / this.width);
+        while (bucket < b) this.buckets[++bucket] = i;
+      }
+    }
+    while (bucket < count) this.buckets[++bucket] = n;
+  }
+
+  private valueAt(run: number, i: number): number {
+    return this.highs[run] * TWO_32 + this.lows[i];
+  }
 
   static empty(): NumberSet {
     return new NumberSet(new Uint32Array(0), new Uint32Array(1), new Uint32Array(0));
@@ -83,11 +116,13 @@ export class NumberSet {
 
   /** Memory held by the structure's arrays. */
   get bytes(): number {
-    return this.lows.byteLength + this.highs.byteLength + this.starts.byteLength;
+    return this.lows.byteLength + this.highs.byteLength + this.starts.byteLength + this.buckets.byteLength;
   }
 
   hasValue(value: number): boolean {
-    if (!(value >= 0)) return false;
+    if (!(value >= this.min) || this.lows.length === 0) return false;
+    const b = Math.floor((value - this.min) / this.width);
+    if (b >= this.buckets.length - 1) return false;
     const high = Math.floor(value / TWO_32);
     const low = value - high * TWO_32;
     let lo = 0;
@@ -95,7 +130,12 @@ export class NumberSet {
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const h = this.highs[mid];
-      if (h === high) return this.searchRun(this.starts[mid], this.starts[mid + 1] - 1, low);
+      if (h === high) {
+        // The bucket's entries that share the value's high part.
+        const from = Math.max(this.starts[mid], this.buckets[b]);
+        const to = Math.min(this.starts[mid + 1], this.buckets[b + 1]) - 1;
+        return this.searchRun(from, to, low);
+      }
       if (h < high) lo = mid + 1;
       else hi = mid - 1;
     }
