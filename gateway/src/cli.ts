@@ -10,6 +10,7 @@ import { PolicyError } from './policy/loader';
 import { logAction, type Actor } from './storage/admin-log';
 import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
+import { createBan, listBans, revokeBan } from './storage/bans';
 import { importRegistry, type ImportProgress } from './storage/registry';
 import { serve } from './serve';
 
@@ -28,6 +29,9 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                   [--pack cn | --pack us,uk,ca] [--numbers id1,id2]
   token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+  ban add --region US-LA --from YYYY-MM-DD --to YYYY-MM-DD --reason TEXT --by WHO
+  ban list
+  ban revoke --id BAN --by WHO
 `;
 
 class UsageError extends Error {}
@@ -58,6 +62,9 @@ const OPTIONS = {
   date: { type: 'string' },
   file: { type: 'string' },
   'calling-code': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -191,6 +198,20 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);
         print(result);
+      });
+    case 'ban add':
+      return withDb(config, async (db) => {
+        const ban = await createBan(db, { region: need(o, 'region'), startsOn: need(o, 'from'), endsOn: need(o, 'to'), reason: need(o, 'reason'), createdBy: need(o, 'by') });
+        await logAction(db, operator(o), 'cli ban add', ban.id, ban, null);
+        print(ban);
+      });
+    case 'ban list':
+      return withDb(config, async (db) => print(await listBans(db)));
+    case 'ban revoke':
+      return withDb(config, async (db) => {
+        const ban = await revokeBan(db, need(o, 'id'));
+        await logAction(db, operator(o), 'cli ban revoke', ban.id, { region: ban.region }, null);
+        print(ban);
       });
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -26,6 +26,7 @@ export const ERRORS = {
   FORBIDDEN_ROLE: { status: 403, message: 'Your role may not do this' },
   FORBIDDEN_TENANT: { status: 403, message: 'This belongs to another tenant' },
   NOT_FOUND: { status: 404, message: 'No such route' },
+  BAN_NOT_FOUND: { status: 404, message: 'No such calling ban' },
   REGISTRY_IMPORT_CONFLICT: { status: 409, message: 'Another import of this registry finished first' },
   REGISTRY_FILE_EMPTY: { status: 422, message: 'The registry file holds no number; the current list is kept' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The gateway cannot reach its database' },

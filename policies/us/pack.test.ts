@@ -105,3 +105,18 @@ describe('US pack (federal, composed with the state overlays)', () => {
     assert.deepEqual(judge(NEW_YORK, at('2026-12-25T12:00:00-05:00')).codes, [], 'New York has no holiday ban');
   });
 });
+
+describe('US operator bans', () => {
+  const NEW_ORLEANS = '+15045550123';
+  const emergency = [{ id: 'e1', region: 'US-LA', startsOn: '2026-08-29', endsOn: '2026-08-31', reason: 'Louisiana state of emergency (La. R.S. 45:844.31)' }];
+
+  it('a state of emergency entered for Louisiana denies calls there on its local dates, and only there', () => {
+    const during = judge(NEW_ORLEANS, at('2026-08-31T20:59:59-05:00'), { facts: { bans: emergency } }).decision;
+    assert.deepEqual(during.reasons.map((r) => [r.code, r.rule]), [['HOLIDAY', 'GATEWAY-BAN-e1']]);
+    assert.match(during.reasons[0].message, /state of emergency/);
+    assert.equal(during.nextAllowedAt, at('2026-09-01T08:00:00-05:00'));
+    assert.deepEqual(judge(NEW_ORLEANS, at('2026-08-28T12:00:00-05:00'), { facts: { bans: emergency } }).codes, [], 'the day before');
+    assert.deepEqual(judge(NEW_ORLEANS, at('2026-09-01T08:00:00-05:00'), { facts: { bans: emergency } }).codes, [], 'the day after');
+    assert.deepEqual(judge(AUSTIN, at('2026-08-30T12:00:00-05:00'), { facts: { bans: emergency } }).codes, [], 'Texas is not under it');
+  });
+});

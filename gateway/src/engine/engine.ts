@@ -1,5 +1,5 @@
 import { numberInfo, type NumberInfo } from '../numbers/phone';
-import type { Citation, CompiledPolicy, PackRule, RuleKind } from '../policy/types';
+import type { CallingHoursRule, Citation, CompiledPolicy, PackRule, RuleKind } from '../policy/types';
 import { pass, type Finding, type RuleCheck, type RuleContext } from './context';
 import { localIsoDate } from './calendar';
 import { REASONS } from './reasons';
@@ -9,7 +9,7 @@ import { frequencyCap } from './rules/frequency-cap';
 import { callerId, localPresence, rotation, tenantVerification, virtualOperator } from './rules/identity';
 import { optOut } from './rules/opt-out';
 import { registry } from './rules/registry';
-import type { CallInput, Decision, Facts, Reason } from './types';
+import type { BanFacts, CallInput, Decision, Facts, Reason } from './types';
 
 const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   tenantVerification,
@@ -51,6 +51,36 @@ function candidateNote(rule: PackRule, callee: NumberInfo): string {
   if (!rule.regions || callee.subdivisions.length < 2) return '';
   const binding = rule.regions.filter((r) => callee.subdivisions.includes(r));
   return ` (the number may be in ${callee.subdivisions.join(', ')}; bound by ${binding.join(', ')})`;
+}
+
+const DAY_MS = 86_400_000;
+const ALL_DAY = [{ days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00' }];
+
+/** Every civil date of a ban, so the calendar judges it in the callee's own zones like a holiday. */
+function banDates(ban: BanFacts): string[] {
+  const dates: string[] = [];
+  for (let d = Date.parse(`${ban.startsOn}T00:00:00Z`); d <= Date.parse(`${ban.endsOn}T00:00:00Z`); d += DAY_MS) dates.push(new Date(d).toISOString().slice(0, 10));
+  return dates;
+}
+
+/**
+ * Operator-entered bans for the callee's country or subdivision, as calling-hours rules of whole
+ * no-call days: they are reported, and waited out by nextAllowedAt, like any holiday.
+ */
+function banRules(bans: BanFacts[] | undefined, callee: NumberInfo, policy: CompiledPolicy): CallingHoursRule[] {
+  const matching = (bans ?? []).filter((b) => b.region === callee.country || callee.subdivisions.includes(b.region));
+  if (matching.length === 0) return [];
+  const packZones = policy.pack.rules.flatMap((r) => (r.kind === 'callingHours' ? r.params.fallbackZones : []));
+  const fallbackZones = packZones.length > 0 ? [...new Set(packZones)] : ['UTC'];
+  return matching.map((ban) => ({
+    id: `GATEWAY-BAN-${ban.id}`,
+    kind: 'callingHours',
+    title: ban.reason,
+    citation: { instrument: `Operator ban for ${ban.region}`, article: `${ban.startsOn} to ${ban.endsOn}`, source: 'callgate calling bans', note: ban.reason },
+    status: 'policy_choice',
+    effectiveFrom: ban.startsOn,
+    params: { windows: ALL_DAY, fallbackZones, holidays: { dates: banDates(ban) } },
+  }));
 }
 
 function runRule(rule: PackRule, ctx: RuleContext): Finding[] {
@@ -106,13 +136,16 @@ export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, no
   const caller = call.caller ? numberInfo(call.caller) : null;
   const ctx: RuleContext = { call, facts, policy, now, callee: describeCallee(call), caller };
   const today = localIsoDate(now, policy.pack.timeZone ?? 'UTC');
-  const rules = policy.pack.rules.filter((rule) => inForce(rule, today) && reachesCallee(rule, ctx.callee));
+  const rules = [
+    ...policy.pack.rules.filter((rule) => inForce(rule, today) && reachesCallee(rule, ctx.callee)),
+    ...banRules(facts.bans, ctx.callee, policy),
+  ];
   const reasons = gatewayFindings(ctx);
   const findings: Finding[] = [];
   for (const rule of rules) {
     for (const finding of runRule(rule, ctx)) {
       findings.push(finding);
-      reasons.push({ code: finding.code, rule: rule.id, message: finding.message + candidateNote(rule, ctx.callee), citation: formatCitation(rule.citation) });
+      reasons.push({ code: finding.code, rule: rule.id, message: finding.message + candidateNote(rule, ctx.callee) + (rule.id.startsWith('GATEWAY-BAN-') ? `: ${rule.title}` : ''), citation: formatCitation(rule.citation) });
     }
   }
   const onlyTimeBased = reasons.length > 0 && reasons.every((r) => REASONS[r.code].timeBased);

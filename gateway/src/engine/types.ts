@@ -93,6 +93,16 @@ export interface AttemptFacts {
   caller: string | null;
 }
 
+/** An operator-entered no-call period for a country or subdivision, in the callee's local dates. */
+export interface BanFacts {
+  id: string;
+  /** "US" or "US-LA". */
+  region: string;
+  startsOn: string;
+  endsOn: string;
+  reason: string;
+}
+
 /** Everything the engine may know about one call, gathered by the storage layer. */
 export interface Facts {
   tenant: TenantFacts;
@@ -108,6 +118,8 @@ export interface Facts {
   calleeAttempts: AttemptFacts[];
   /** Calls from the presented display number toward anyone, per caller-cap window of the pack. */
   callerWindows: CallerWindowFacts[];
+  /** Operator-entered no-call periods in force or to come; absent in facts recorded before they existed. */
+  bans?: BanFacts[];
 }
 
 export interface Reason {

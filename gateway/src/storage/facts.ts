@@ -16,6 +16,8 @@ import { numberInfo } from '../numbers/phone';
 import type { PolicyResolver } from '../policy/resolve';
 import type { CapWindow, CompiledPolicy } from '../policy/types';
 import type { RegistryStore } from '../registries/store';
+import { activeBans } from './bans';
+import type { Db } from './db';
 import { toCampaign } from './entities';
 import { parseJson } from './json';
 
@@ -143,7 +145,9 @@ export async function loadBatchFacts(
   const callers = unique(calls.map((c) => c.caller));
   const lookback = Math.max(0, ...[...policies.values()].map((p) => p.calleeLookbackMs));
 
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows] = await Promise.all([
+  // Two days back covers every zone still on an earlier date than UTC.
+  const earliestBanDay = new Date(since - 2 * 86_400_000).toISOString().slice(0, 10);
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     q('campaigns').whereIn('id', campaignIds),
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -155,6 +159,7 @@ export async function loadBatchFacts(
     q('opt_outs').whereIn('callee', callees).select('id', 'callee', 'scope', 'tenant_id', 'brand_id', 'campaign_id', 'effective_at'),
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
     countCallerWindows(q, callers, callerCapWindows(policies), since),
+    activeBans(q as Db, earliestBanDay),
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -193,6 +198,7 @@ export async function loadBatchFacts(
       consents: (consentsByCallee.get(call.callee) ?? []).map((c) => c.facts),
       optOuts: (optOutsByCallee.get(call.callee) ?? []).map((o) => o.facts),
       registries: registryFacts,
+      bans,
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
       callerWindows: call.caller ? callerWindows.get(call.caller)! : [],

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ENGINES } from './support/db';
+import { startTestGateway, type TestGateway, type World } from './support/gateway';
+
+const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+for (const engine of ENGINES) {
+  describe(`operator calling bans on ${engine}`, () => {
+    let gw: TestGateway;
+    let world: World;
+    before(async () => {
+      gw = await startTestGateway(engine);
+      world = await gw.seed();
+    });
+    after(async () => gw?.close());
+
+    it('a day of mourning entered by the operator denies calls to that country until it is lifted', async () => {
+      const callee = '+8613800138555';
+      await gw.consent(world, callee);
+      const first = (await gw.decide(world, callee)).json();
+      assert.equal(first.allow, true, JSON.stringify(first));
+      const ban = await gw.ok('/v1/calling-bans', gw.admin, { region: 'CN', startsOn: inDays(-1), endsOn: inDays(1), reason: '全国哀悼日 (national day of mourning)' });
+      const denied = (await gw.decide(world, callee)).json();
+      assert.deepEqual(denied.reasons.map((r: { code: string; rule: string }) => [r.code, r.rule]), [['HOLIDAY', `GATEWAY-BAN-${ban.id}`]]);
+      assert.ok(Date.parse(denied.nextAllowedAt) >= Date.parse(`${inDays(2)}T00:00:00Z`) - 86_400_000, denied.nextAllowedAt);
+      const listed = (await gw.call('GET', '/v1/calling-bans', world.dialer)).json().bans;
+      assert.deepEqual(listed.map((b: { id: string }) => b.id), [ban.id]);
+      await gw.ok(`/v1/calling-bans/${ban.id}/revoke`, gw.admin, {}, 200);
+      assert.equal((await gw.decide(world, callee)).json().allow, true);
+    });
+
+    it('a ban elsewhere changes nothing, and bad or unauthorised input is refused', async () => {
+      const callee = '+8613800138556';
+      await gw.consent(world, callee);
+      await gw.ok('/v1/calling-bans', gw.admin, { region: 'US-LA', startsOn: inDays(-1), endsOn: inDays(1), reason: 'Louisiana state of emergency' });
+      assert.equal((await gw.decide(world, callee)).json().allow, true);
+      assert.equal((await gw.call('POST', '/v1/calling-bans', gw.admin, { region: 'CN', startsOn: inDays(2), endsOn: inDays(1), reason: 'backwards' })).statusCode, 400);
+      assert.equal((await gw.call('POST', '/v1/calling-bans', world.compliance, { region: 'CN', startsOn: inDays(1), endsOn: inDays(1), reason: 'x' })).statusCode, 403);
+      assert.equal((await gw.call('POST', '/v1/calling-bans/ban_nope/revoke', gw.admin, {})).statusCode, 404);
+    });
+  });
+}
