@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 
 /**
  * Campaigns naming several packs; do-not-call lists stored as compact binary chunks per version;
- * operator-entered no-call days (a state of emergency, a day of mourning).
+ * operator-entered no-call days (a state of emergency, a day of mourning); sellers' registrations
+ * with a state (Texas Secretary of State).
  */
 export async function up(knex: Knex): Promise<void> {
   const mysql = knex.client.config.client === 'mysql2';
@@ -31,9 +32,23 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('revoked_at').nullable();
     t.index(['ends_on']);
   });
+  await knex.schema.createTable('tenant_registrations', (t) => {
+    if (mysql) t.charset('utf8mb4');
+    t.string('id', 40).primary();
+    t.string('tenant_id', 40).notNullable().references('tenants.id');
+    t.string('region', 8).notNullable();
+    t.string('authority', 200).notNullable();
+    t.string('reference', 200).notNullable();
+    t.string('valid_from', 10).notNullable();
+    t.string('valid_until', 10).notNullable();
+    t.string('created_by', 200).notNullable();
+    t.bigInteger('created_at').notNullable();
+    t.index(['tenant_id']);
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTableIfExists('tenant_registrations');
   await knex.schema.dropTableIfExists('calling_bans');
   await knex.schema.dropTableIfExists('registry_chunks');
   await knex.schema.alterTable('campaigns', (t) => {

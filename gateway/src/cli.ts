@@ -11,6 +11,7 @@ import { logAction, type Actor } from './storage/admin-log';
 import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
 import { createBan, listBans, revokeBan } from './storage/bans';
+import { createRegistration } from './storage/registrations';
 import { importRegistry, type ImportProgress } from './storage/registry';
 import { serve } from './serve';
 
@@ -29,6 +30,8 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                   [--pack cn | --pack us,uk,ca] [--numbers id1,id2]
   token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+  tenant register --id T --region US-TX --authority "Texas Secretary of State" --reference REF
+                  --from YYYY-MM-DD --to YYYY-MM-DD --by WHO
   ban add --region US-LA --from YYYY-MM-DD --to YYYY-MM-DD --reason TEXT --by WHO
   ban list
   ban revoke --id BAN --by WHO
@@ -64,6 +67,8 @@ const OPTIONS = {
   'calling-code': { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+  authority: { type: 'string' },
+  reference: { type: 'string' },
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -198,6 +203,19 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);
         print(result);
+      });
+    case 'tenant register':
+      return withDb(config, async (db) => {
+        const registration = await createRegistration(db, need(o, 'id'), {
+          region: need(o, 'region'),
+          authority: need(o, 'authority'),
+          reference: need(o, 'reference'),
+          validFrom: need(o, 'from'),
+          validUntil: need(o, 'to'),
+          createdBy: need(o, 'by'),
+        });
+        await logAction(db, operator(o), 'cli tenant register', registration.id, registration, registration.tenantId);
+        print(registration);
       });
     case 'ban add':
       return withDb(config, async (db) => {

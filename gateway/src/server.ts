@@ -16,6 +16,7 @@ import { historyRoutes } from './api/routes/history';
 import { optOutRoutes } from './api/routes/opt-outs';
 import { registryRoutes } from './api/routes/registries';
 import { callingBanRoutes } from './api/routes/calling-bans';
+import { registrationRoutes } from './api/routes/registrations';
 import { tenantRoutes } from './api/routes/tenants';
 import { SHARED_SCHEMAS } from './api/schemas/common';
 import { loadSigningSecret } from './auth/tokens';
@@ -56,7 +57,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes]) {
     await app.register(routes);
   }
   return app;

@@ -39,5 +39,15 @@ for (const engine of ENGINES) {
       assert.equal((await gw.call('POST', '/v1/calling-bans', world.compliance, { region: 'CN', startsOn: inDays(1), endsOn: inDays(1), reason: 'x' })).statusCode, 403);
       assert.equal((await gw.call('POST', '/v1/calling-bans/ban_nope/revoke', gw.admin, {})).statusCode, 404);
     });
+
+    it("the operator records a seller's state registration; the tenant's officers can read it, not write it", async () => {
+      const body = { region: 'US-TX', authority: 'Texas Secretary of State', reference: 'TX-2026-0042', validFrom: '2026-01-01', validUntil: '2026-12-31' };
+      const created = await gw.ok(`/v1/tenants/${world.tenantId}/registrations`, gw.admin, body);
+      assert.equal(created.region, 'US-TX');
+      const listed = (await gw.call('GET', `/v1/tenants/${world.tenantId}/registrations`, world.compliance)).json().registrations;
+      assert.deepEqual(listed.map((r: { reference: string }) => r.reference), ['TX-2026-0042']);
+      assert.equal((await gw.call('POST', `/v1/tenants/${world.tenantId}/registrations`, world.compliance, body)).statusCode, 403);
+      assert.equal((await gw.call('POST', `/v1/tenants/${world.tenantId}/registrations`, gw.admin, { ...body, validUntil: '2025-12-31' })).statusCode, 400);
+    });
   });
 }

@@ -58,6 +58,16 @@ describe('US pack (federal, composed with the state overlays)', () => {
     assert.deepEqual(judge(AUSTIN, at('2026-03-15T20:30:00-05:00')).codes, [], 'Texas is not Florida: 20:30 is fine');
   });
 
+  it('Texas: the seller needs a registration with the Secretary of State valid on the day of the call', () => {
+    const noon = at('2026-06-10T12:00:00-05:00');
+    const none = judge(AUSTIN, noon, { facts: { registrations: [] } }).decision;
+    assert.deepEqual(none.reasons.map((r) => [r.code, r.rule, r.citation]), [['SELLER_NOT_REGISTERED', 'US-TX-REGISTRATION', 'Tex. Bus. & Com. Code ch. 302']]);
+    const lapsed = [{ region: 'US-TX', reference: 'old', validFrom: '2025-01-01', validUntil: '2025-12-31' }];
+    assert.deepEqual(judge(AUSTIN, noon, { facts: { registrations: lapsed } }).codes, ['SELLER_NOT_REGISTERED']);
+    assert.deepEqual(judge(AUSTIN, noon).codes, []);
+    assert.deepEqual(judge(MIAMI, noon, { facts: { registrations: [] } }).codes, [], 'Florida needs none');
+  });
+
   it('Florida, Oklahoma and Maryland: at most 3 calls in 24 hours; Texas has no such cap', () => {
     const now = at('2026-03-10T12:00:00-04:00');
     const three = [1, 2, 3].map((h) => ({ at: now - h * HOUR, tenantId: 't1', caller: '+862161234567' }));

@@ -8,6 +8,7 @@ import { consent } from './rules/consent';
 import { frequencyCap } from './rules/frequency-cap';
 import { callerId, localPresence, rotation, tenantVerification, virtualOperator } from './rules/identity';
 import { optOut } from './rules/opt-out';
+import { registration } from './rules/registration';
 import { registry } from './rules/registry';
 import type { BanFacts, CallInput, Decision, Facts, Reason } from './types';
 
@@ -22,6 +23,7 @@ const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   registry,
   frequencyCap,
   callingHours,
+  registration,
 };
 
 /** Gateway-level checks that no pack can switch off. */

@@ -93,6 +93,14 @@ export interface AttemptFacts {
   caller: string | null;
 }
 
+/** A seller's registration with a state authority, valid on local dates from..until inclusive. */
+export interface RegistrationFacts {
+  region: string;
+  reference: string;
+  validFrom: string;
+  validUntil: string;
+}
+
 /** An operator-entered no-call period for a country or subdivision, in the callee's local dates. */
 export interface BanFacts {
   id: string;
@@ -120,6 +128,8 @@ export interface Facts {
   callerWindows: CallerWindowFacts[];
   /** Operator-entered no-call periods in force or to come; absent in facts recorded before they existed. */
   bans?: BanFacts[];
+  /** The tenant's registrations with state authorities; absent in facts recorded before they existed. */
+  registrations?: RegistrationFacts[];
 }
 
 export interface Reason {

@@ -71,6 +71,9 @@ export type CallingHoursRule = RuleBase<
   { windows: HoursWindow[]; fallbackZones: string[]; holidays?: { calendar?: string; dates?: string[] } }
 >;
 
+/** The seller must hold a registration with the authority for the callee's subdivision (Texas). */
+export type RegistrationRule = RuleBase<'registration', { authority: string }>;
+
 export type PackRule =
   | TenantVerificationRule
   | CallerIdRule
@@ -81,7 +84,8 @@ export type PackRule =
   | OptOutRule
   | RegistryRule
   | FrequencyCapRule
-  | CallingHoursRule;
+  | CallingHoursRule
+  | RegistrationRule;
 
 export type RuleKind = PackRule['kind'];
 

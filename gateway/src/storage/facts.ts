@@ -19,6 +19,7 @@ import type { RegistryStore } from '../registries/store';
 import { activeBans } from './bans';
 import type { Db } from './db';
 import { toCampaign } from './entities';
+import { registrationsOf } from './registrations';
 import { parseJson } from './json';
 
 /** Where facts come from besides the database: the packs, and the do-not-call lists in memory. */
@@ -147,7 +148,7 @@ export async function loadBatchFacts(
 
   // Two days back covers every zone still on an earlier date than UTC.
   const earliestBanDay = new Date(since - 2 * 86_400_000).toISOString().slice(0, 10);
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans] = await Promise.all([
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, registrations] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     q('campaigns').whereIn('id', campaignIds),
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -160,6 +161,7 @@ export async function loadBatchFacts(
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
     countCallerWindows(q, callers, callerCapWindows(policies), since),
     activeBans(q as Db, earliestBanDay),
+    registrationsOf(q as Db, tenantIds),
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -199,6 +201,7 @@ export async function loadBatchFacts(
       optOuts: (optOutsByCallee.get(call.callee) ?? []).map((o) => o.facts),
       registries: registryFacts,
       bans,
+      registrations: registrations.get(call.tenantId) ?? [],
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
       callerWindows: call.caller ? callerWindows.get(call.caller)! : [],

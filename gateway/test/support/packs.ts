@@ -22,6 +22,9 @@ export function registries(policy: CompiledPolicy, at: number, options: { ageDay
   return ids.map((listId) => ({ listId, listDate: at - (options.ageDays ?? 1) * DAY_MS, listed: options.listed?.includes(listId) ?? false }));
 }
 
+/** The seller of these tests is registered in Texas, as a call centre dialling Texas must be. */
+export const TEXAS_REGISTRATION = { region: 'US-TX', reference: 'TX-SOS-2026-0042', validFrom: '2026-01-01', validUntil: '2026-12-31' };
+
 export interface Judged {
   decision: Decision;
   codes: string[];
@@ -30,11 +33,12 @@ export interface Judged {
 
 /**
  * Decides a call to `callee` under the packs at `at`, with every registry fresh and the callee on
- * none unless told, no consent unless given, and the campaign's display number in order.
+ * none unless told, no consent unless given, the campaign's display number in order and the seller
+ * registered in Texas.
  */
 export function judge(callee: string, at: number, options: { packs?: string[]; facts?: Partial<Facts>; listed?: string[]; ageDays?: number; input?: Partial<CallInput> } = {}): Judged {
   const policy = policyFor(callee, options.packs ?? [packOf(callee)]);
-  const base = goodFacts({ consents: [], registries: registries(policy, at, options), ...options.facts });
+  const base = goodFacts({ consents: [], registries: registries(policy, at, options), registrations: [TEXAS_REGISTRATION], ...options.facts });
   const decision = decide(call({ callee, ...options.input }), base, policy, at);
   return { decision, codes: decision.reasons.map((r) => r.code), rules: decision.reasons.map((r) => r.rule) };
 }
