@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 /**
  * Campaigns naming several packs; do-not-call lists stored as compact binary chunks per version;
  * operator-entered no-call days (a state of emergency, a day of mourning); sellers' registrations
- * with a state (Texas Secretary of State).
+ * with a state (Texas Secretary of State); established business relationships (a purchase, an inquiry).
  */
 export async function up(knex: Knex): Promise<void> {
   const mysql = knex.client.config.client === 'mysql2';
@@ -45,9 +45,22 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('created_at').notNullable();
     t.index(['tenant_id']);
   });
+  await knex.schema.createTable('business_relationships', (t) => {
+    if (mysql) t.charset('utf8mb4');
+    t.string('id', 40).primary();
+    t.string('tenant_id', 40).notNullable().references('tenants.id');
+    t.string('callee', 16).notNullable();
+    t.string('kind', 16).notNullable();
+    t.bigInteger('occurred_at').notNullable();
+    t.text('evidence').notNullable();
+    t.string('recorded_by', 200).notNullable();
+    t.bigInteger('created_at').notNullable();
+    t.index(['callee', 'tenant_id']);
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTableIfExists('business_relationships');
   await knex.schema.dropTableIfExists('tenant_registrations');
   await knex.schema.dropTableIfExists('calling_bans');
   await knex.schema.dropTableIfExists('registry_chunks');

@@ -17,6 +17,7 @@ import { optOutRoutes } from './api/routes/opt-outs';
 import { registryRoutes } from './api/routes/registries';
 import { callingBanRoutes } from './api/routes/calling-bans';
 import { registrationRoutes } from './api/routes/registrations';
+import { relationshipRoutes } from './api/routes/relationships';
 import { tenantRoutes } from './api/routes/tenants';
 import { SHARED_SCHEMAS } from './api/schemas/common';
 import { loadSigningSecret } from './auth/tokens';
@@ -57,7 +58,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes]) {
     await app.register(routes);
   }
   return app;

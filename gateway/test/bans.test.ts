@@ -49,5 +49,16 @@ for (const engine of ENGINES) {
       assert.equal((await gw.call('POST', `/v1/tenants/${world.tenantId}/registrations`, world.compliance, body)).statusCode, 403);
       assert.equal((await gw.call('POST', `/v1/tenants/${world.tenantId}/registrations`, gw.admin, { ...body, validUntil: '2025-12-31' })).statusCode, 400);
     });
+
+    it('records an established business relationship with its evidence and lists it for the tenant only', async () => {
+      const callee = '+15125550123';
+      const created = await gw.ok('/v1/relationships', world.dialer, { callee, kind: 'transaction', occurredAt: '2026-05-01T10:00:00Z', evidence: { description: 'policy purchase', reference: 'INV-1' } });
+      assert.equal(created.kind, 'transaction');
+      const listed = (await gw.call('GET', `/v1/relationships?callee=${encodeURIComponent(callee)}`, world.compliance)).json().relationships;
+      assert.deepEqual(listed.map((r: { id: string }) => r.id), [created.id]);
+      assert.equal((await gw.call('POST', '/v1/relationships', world.dialer, { callee, kind: 'friendship', occurredAt: '2026-05-01T10:00:00Z', evidence: { description: 'x' } })).statusCode, 400);
+      const other = await gw.seed({ uscc: '91110108MA01ABCD1E', caller: '+862161234568' });
+      assert.deepEqual((await gw.call('GET', `/v1/relationships?callee=${encodeURIComponent(callee)}`, other.compliance)).json().relationships, []);
+    });
   });
 }

@@ -41,3 +41,12 @@ describe('CA pack', () => {
     assert.deepEqual(judge(TORONTO, at('2026-03-10T12:00:00-04:00'), { facts: { campaign } }).rules, ['CA-ADAD-CONSENT']);
   });
 });
+
+describe('CA established business relationship', () => {
+  it('an inquiry exempts a DNCL-listed number for 6 months', () => {
+    const noon = at('2026-09-15T12:00:00-04:00');
+    const inquiry = (occurred: string) => [{ tenantId: 't1', kind: 'inquiry' as const, occurredAt: at(occurred) }];
+    assert.deepEqual(judge(TORONTO, noon, { listed: ['ca-dncl'], facts: { relationships: inquiry('2026-03-16T00:00:00-04:00') } }).codes, []);
+    assert.deepEqual(judge(TORONTO, noon, { listed: ['ca-dncl'], facts: { relationships: inquiry('2026-03-14T00:00:00-04:00') } }).rules, ['CA-DNCL']);
+  });
+});

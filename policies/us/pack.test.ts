@@ -130,3 +130,21 @@ describe('US operator bans', () => {
     assert.deepEqual(judge(AUSTIN, at('2026-08-30T12:00:00-05:00'), { facts: { bans: emergency } }).codes, [], 'Texas is not under it');
   });
 });
+
+describe('US established business relationship', () => {
+  const now = at('2026-09-15T12:00:00-04:00');
+  const rel = (kind: 'transaction' | 'inquiry', occurred: string, tenantId = 't1') => ({ tenantId, kind, occurredAt: at(occurred) });
+
+  it('exempts a listed number for 18 months after a purchase and 3 months after an inquiry, to the calendar month', () => {
+    assert.deepEqual(judge(NEW_YORK, now, { listed: ['us-national-dnc'], facts: { relationships: [rel('transaction', '2025-03-15T12:00:01-04:00')] } }).codes, []);
+    assert.deepEqual(judge(NEW_YORK, now, { listed: ['us-national-dnc'], facts: { relationships: [rel('transaction', '2025-03-15T11:59:59-04:00')] } }).rules, ['US-NATIONAL-DNC']);
+    assert.deepEqual(judge(NEW_YORK, now, { listed: ['us-national-dnc'], facts: { relationships: [rel('inquiry', '2026-06-16T00:00:00-04:00')] } }).codes, []);
+    assert.deepEqual(judge(NEW_YORK, now, { listed: ['us-national-dnc'], facts: { relationships: [rel('inquiry', '2026-06-14T00:00:00-04:00')] } }).rules, ['US-NATIONAL-DNC']);
+  });
+
+  it("another seller's relationship exempts nothing, and a do-not-call request to the seller still denies", () => {
+    assert.deepEqual(judge(NEW_YORK, now, { listed: ['us-national-dnc'], facts: { relationships: [rel('transaction', '2026-09-01T00:00:00-04:00', 't2')] } }).rules, ['US-NATIONAL-DNC']);
+    const optOuts = [{ id: 'o1', scope: 'tenant' as const, tenantId: 't1', brandId: null, campaignId: null, effectiveAt: now - 1000 }];
+    assert.deepEqual(judge(NEW_YORK, now, { listed: ['us-national-dnc'], facts: { optOuts, relationships: [rel('transaction', '2026-09-01T00:00:00-04:00')] } }).rules, ['US-INTERNAL-DNC']);
+  });
+});

@@ -101,6 +101,13 @@ export interface RegistrationFacts {
   validUntil: string;
 }
 
+/** A purchase, lease or contract (transaction) or an inquiry or application by the callee. */
+export interface RelationshipFacts {
+  tenantId: string;
+  kind: 'transaction' | 'inquiry';
+  occurredAt: number;
+}
+
 /** An operator-entered no-call period for a country or subdivision, in the callee's local dates. */
 export interface BanFacts {
   id: string;
@@ -130,6 +137,8 @@ export interface Facts {
   bans?: BanFacts[];
   /** The tenant's registrations with state authorities; absent in facts recorded before they existed. */
   registrations?: RegistrationFacts[];
+  /** The callee's established business relationships with any tenant; absent in older records. */
+  relationships?: RelationshipFacts[];
 }
 
 export interface Reason {

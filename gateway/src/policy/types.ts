@@ -63,6 +63,8 @@ export interface RegistryListParams {
   waivedByConsent?: boolean;
   /** For that waiver: a consent given without an end lapses this many days after it was obtained. */
   consentLapseWithoutPeriodDays?: number;
+  /** An established business relationship exempts for this many calendar months after it (US 18/3, CA 18/6). */
+  waivedByRelationship?: { transactionMonths: number; inquiryMonths: number };
 }
 export type RegistryRule = RuleBase<'registry', { lists: RegistryListParams[] }>;
 export type FrequencyCapRule = RuleBase<'frequencyCap', { scope: CapScope; windows: CapWindow[] }>;

@@ -20,6 +20,7 @@ import { activeBans } from './bans';
 import type { Db } from './db';
 import { toCampaign } from './entities';
 import { registrationsOf } from './registrations';
+import { relationshipsOf } from './relationships';
 import { parseJson } from './json';
 
 /** Where facts come from besides the database: the packs, and the do-not-call lists in memory. */
@@ -148,7 +149,7 @@ export async function loadBatchFacts(
 
   // Two days back covers every zone still on an earlier date than UTC.
   const earliestBanDay = new Date(since - 2 * 86_400_000).toISOString().slice(0, 10);
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, registrations] = await Promise.all([
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, registrations, relationships] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     q('campaigns').whereIn('id', campaignIds),
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -162,6 +163,7 @@ export async function loadBatchFacts(
     countCallerWindows(q, callers, callerCapWindows(policies), since),
     activeBans(q as Db, earliestBanDay),
     registrationsOf(q as Db, tenantIds),
+    relationshipsOf(q as Db, callees, tenantIds),
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -202,6 +204,7 @@ export async function loadBatchFacts(
       registries: registryFacts,
       bans,
       registrations: registrations.get(call.tenantId) ?? [],
+      relationships: relationships.get(call.callee) ?? [],
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
       callerWindows: call.caller ? callerWindows.get(call.caller)! : [],

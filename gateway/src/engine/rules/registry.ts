@@ -1,8 +1,23 @@
-import type { RegistryRule } from '../../policy/types';
-import type { Finding, RuleCheck } from '../context';
+import { DateTime } from 'luxon';
+import type { RegistryListParams, RegistryRule } from '../../policy/types';
+import type { Finding, RuleCheck, RuleContext } from '../context';
 import { liveConsentsInScope } from './consent';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * An established business relationship of this tenant with the callee, still inside its calendar
+ * months. A do-not-call request to the seller ends it; the opt-out rule denies that call anyway.
+ */
+function relationshipWaives(list: RegistryListParams, { call, facts, now }: RuleContext): boolean {
+  const limits = list.waivedByRelationship;
+  if (!limits) return false;
+  return (facts.relationships ?? []).some((r) => {
+    if (r.tenantId !== call.tenantId || r.occurredAt > now) return false;
+    const months = r.kind === 'transaction' ? limits.transactionMonths : limits.inquiryMonths;
+    return DateTime.fromMillis(r.occurredAt, { zone: 'utc' }).plus({ months }).toMillis() > now;
+  });
+}
 
 /**
  * A stale or missing copy of a required list fails closed: not knowing is not permission. A copy
@@ -27,6 +42,7 @@ export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
     }
     if (!fact.listed) continue;
     if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0) continue;
+    if (relationshipWaives(list, ctx)) continue;
     findings.push({ code: 'REGISTRY_LISTED', message: `The callee is on the do-not-call registry "${list.listId}"` });
   }
   return findings;
