@@ -10,6 +10,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('campaigns', (t) => {
     t.text('policy_packs').nullable();
   });
+  // Abandonment rates are counted per campaign over a window.
+  await knex.schema.alterTable('call_attempts', (t) => {
+    t.index(['campaign_id', 'attempted_at'], 'call_attempts_campaign_at');
+  });
   await knex.schema.createTable('registry_chunks', (t) => {
     if (mysql) t.charset('utf8mb4');
     t.string('list_id', 64).notNullable();
@@ -64,6 +68,9 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('tenant_registrations');
   await knex.schema.dropTableIfExists('calling_bans');
   await knex.schema.dropTableIfExists('registry_chunks');
+  await knex.schema.alterTable('call_attempts', (t) => {
+    t.dropIndex(['campaign_id', 'attempted_at'], 'call_attempts_campaign_at');
+  });
   await knex.schema.alterTable('campaigns', (t) => {
     t.dropColumn('policy_packs');
   });

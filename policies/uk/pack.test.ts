@@ -37,3 +37,23 @@ describe('UK pack', () => {
     assert.deepEqual(judge(LONDON, NOON, { input: { caller: null } }).codes, ['CALLER_ID_MISSING']);
   });
 });
+
+describe('UK abandoned calls', () => {
+  const predictive = { id: 'c1', tenantId: 't1', brandId: 'b1', purpose: 'insurance', dialingMode: 'predictive' as const, policyPack: 'uk', status: 'active' as const };
+  const stats = (live: number, abandoned: number) => [{ windowSeconds: 86400, live, abandoned }];
+
+  it('a predictive campaign above 3% of live calls in 24 hours stops; at 3% it goes on; agent mode is never stopped', () => {
+    assert.deepEqual(judge(LONDON, NOON, { facts: { campaign: predictive, campaignOutcomes: stats(100, 3) } }).codes, []);
+    assert.deepEqual(judge(LONDON, NOON, { facts: { campaign: predictive, campaignOutcomes: stats(100, 4) } }).rules, ['UK-ABANDONMENT']);
+    assert.deepEqual(judge(LONDON, NOON, { facts: { campaignOutcomes: stats(100, 4) } }).codes, [], 'agent mode');
+  });
+
+  it('no predictive call within 72 hours of an abandoned call to the same callee', () => {
+    const abandonedCalls = [{ at: NOON - 71 * 3_600_000, tenantId: 't1', caller: null }];
+    const held = judge(LONDON, NOON, { facts: { campaign: predictive, abandonedCalls } }).decision;
+    assert.deepEqual(held.reasons.map((r) => r.code), ['ABANDONED_CALL_REDIAL']);
+    assert.equal(held.nextAllowedAt, NOON + 3_600_000);
+    assert.deepEqual(judge(LONDON, NOON, { facts: { campaign: predictive, abandonedCalls: [{ ...abandonedCalls[0], at: NOON - 72 * 3_600_000 }] } }).codes, []);
+    assert.deepEqual(judge(LONDON, NOON, { facts: { abandonedCalls } }).codes, [], 'an agent-mode call guarantees a live agent');
+  });
+});

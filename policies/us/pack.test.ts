@@ -148,3 +148,13 @@ describe('US established business relationship', () => {
     assert.deepEqual(judge(NEW_YORK, now, { listed: ['us-national-dnc'], facts: { optOuts, relationships: [rel('transaction', '2026-09-01T00:00:00-04:00')] } }).rules, ['US-INTERNAL-DNC']);
   });
 });
+
+describe('US abandonment', () => {
+  it('a predictive campaign above 3% over 30 days stops dialling predictively', () => {
+    const now = at('2026-03-10T12:00:00-04:00');
+    const campaign = { id: 'c1', tenantId: 't1', brandId: 'b1', purpose: 'insurance', dialingMode: 'predictive' as const, policyPack: 'us', status: 'active' as const };
+    const over = judge(NEW_YORK, now, { facts: { campaign, campaignOutcomes: [{ windowSeconds: 2592000, live: 1000, abandoned: 31 }] } }).decision;
+    assert.deepEqual(over.reasons.map((r) => [r.code, r.rule, r.citation]), [['ABANDONMENT_RATE_EXCEEDED', 'US-ABANDONMENT', '47 CFR § 64.1200(a)(7)']]);
+    assert.deepEqual(judge(NEW_YORK, now, { facts: { campaign, campaignOutcomes: [{ windowSeconds: 2592000, live: 1000, abandoned: 30 }] } }).codes, []);
+  });
+});

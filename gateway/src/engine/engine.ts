@@ -3,6 +3,7 @@ import type { CallingHoursRule, Citation, CompiledPolicy, PackRule, RuleKind } f
 import { pass, type Finding, type RuleCheck, type RuleContext } from './context';
 import { localIsoDate } from './calendar';
 import { REASONS } from './reasons';
+import { abandonment } from './rules/abandonment';
 import { callingHours } from './rules/calling-hours';
 import { consent } from './rules/consent';
 import { frequencyCap } from './rules/frequency-cap';
@@ -24,6 +25,7 @@ const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   frequencyCap,
   callingHours,
   registration,
+  abandonment,
 };
 
 /** Gateway-level checks that no pack can switch off. */
@@ -107,7 +109,7 @@ function gatewayFindings(ctx: RuleContext): Reason[] {
 /** Runs the rules whose findings can clear with time, to see whether the call may go at `at`. */
 function timeFindings(rules: PackRule[], ctx: RuleContext, at: number): Finding[] {
   const later = { ...ctx, now: at };
-  return rules.flatMap((rule) => (rule.kind === 'callingHours' || rule.kind === 'frequencyCap' || rule.kind === 'rotation' ? runRule(rule, later) : pass));
+  return rules.flatMap((rule) => (rule.kind === 'callingHours' || rule.kind === 'frequencyCap' || rule.kind === 'rotation' || rule.kind === 'abandonment' ? runRule(rule, later) : pass));
 }
 
 /**

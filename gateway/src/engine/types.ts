@@ -139,6 +139,17 @@ export interface Facts {
   registrations?: RegistrationFacts[];
   /** The callee's established business relationships with any tenant; absent in older records. */
   relationships?: RelationshipFacts[];
+  /** The campaign's live-answered and abandoned calls per abandonment window of its packs. */
+  campaignOutcomes?: CampaignOutcomeFacts[];
+  /** Abandoned calls to this callee by any tenant, newest first, within the packs' redial waits. */
+  abandonedCalls?: AttemptFacts[];
+}
+
+export interface CampaignOutcomeFacts {
+  windowSeconds: number;
+  /** Answered plus abandoned: every call a person picked up. */
+  live: number;
+  abandoned: number;
 }
 
 export interface Reason {

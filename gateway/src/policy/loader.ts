@@ -70,8 +70,10 @@ function canonicalJson(value: unknown): string {
 function lookbacks(rules: PackRule[]) {
   let calleeLookbackMs = 0;
   const callerWindows: { seconds: number; max: number }[] = [];
+  const abandonmentWindows = new Set<number>();
   for (const rule of rules) {
     if (rule.kind === 'rotation') calleeLookbackMs = Math.max(calleeLookbackMs, rule.params.windowSeconds * 1000);
+    if (rule.kind === 'abandonment') abandonmentWindows.add(rule.params.windowSeconds);
     if (rule.kind !== 'frequencyCap') continue;
     for (const w of rule.params.windows) {
       if (rule.params.scope === 'caller_number') {
@@ -81,7 +83,7 @@ function lookbacks(rules: PackRule[]) {
       }
     }
   }
-  return { calleeLookbackMs, callerWindows };
+  return { calleeLookbackMs, callerWindows, abandonmentWindows: [...abandonmentWindows] };
 }
 
 /** Validates a pack and gives it a revision id: its label plus a hash of its canonical content. */

@@ -76,6 +76,13 @@ export type CallingHoursRule = RuleBase<
 /** The seller must hold a registration with the authority for the callee's subdivision (Texas). */
 export type RegistrationRule = RuleBase<'registration', { authority: string }>;
 
+/**
+ * Abandoned calls (answered, no agent): a campaign whose rate over the window exceeds maxRate may
+ * not place more calls in the listed dialing modes; after an abandoned call to a callee, no new
+ * call to them in those modes for redialWaitSeconds (an agent-mode call guarantees a live agent).
+ */
+export type AbandonmentRule = RuleBase<'abandonment', { maxRate: number; windowSeconds: number; modes: DialingMode[]; redialWaitSeconds?: number }>;
+
 export type PackRule =
   | TenantVerificationRule
   | CallerIdRule
@@ -87,7 +94,8 @@ export type PackRule =
   | RegistryRule
   | FrequencyCapRule
   | CallingHoursRule
-  | RegistrationRule;
+  | RegistrationRule
+  | AbandonmentRule;
 
 export type RuleKind = PackRule['kind'];
 
@@ -116,4 +124,6 @@ export interface CompiledPolicy {
   calleeLookbackMs: number;
   /** The display-number cap windows, whose counts storage gathers per presented number. */
   callerWindows: CapWindow[];
+  /** Campaign abandonment windows (seconds) whose outcome counts storage gathers; absent: none. */
+  abandonmentWindows?: number[];
 }

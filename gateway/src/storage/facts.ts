@@ -20,6 +20,7 @@ import { activeBans } from './bans';
 import type { Db } from './db';
 import { toCampaign } from './entities';
 import { registrationsOf } from './registrations';
+import { abandonedCallsTo, campaignOutcomes } from './outcomes';
 import { relationshipsOf } from './relationships';
 import { parseJson } from './json';
 
@@ -147,9 +148,14 @@ export async function loadBatchFacts(
   const callers = unique(calls.map((c) => c.caller));
   const lookback = Math.max(0, ...[...policies.values()].map((p) => p.calleeLookbackMs));
 
+  const abandonmentWindows = [...new Set([...policies.values()].flatMap((p) => p.abandonmentWindows ?? []))];
+  const redialLookback = Math.max(
+    0,
+    ...[...policies.values()].flatMap((p) => p.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params.redialWaitSeconds ?? 0) * 1000 : 0))),
+  );
   // Two days back covers every zone still on an earlier date than UTC.
   const earliestBanDay = new Date(since - 2 * 86_400_000).toISOString().slice(0, 10);
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, registrations, relationships] = await Promise.all([
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, registrations, relationships, outcomes, abandoned] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     q('campaigns').whereIn('id', campaignIds),
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -164,6 +170,8 @@ export async function loadBatchFacts(
     activeBans(q as Db, earliestBanDay),
     registrationsOf(q as Db, tenantIds),
     relationshipsOf(q as Db, callees, tenantIds),
+    campaignOutcomes(q as Db, campaignIds, abandonmentWindows, since),
+    redialLookback > 0 ? abandonedCallsTo(q as Db, callees, since - redialLookback) : new Map<string, AttemptFacts[]>(),
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -205,6 +213,8 @@ export async function loadBatchFacts(
       bans,
       registrations: registrations.get(call.tenantId) ?? [],
       relationships: relationships.get(call.callee) ?? [],
+      campaignOutcomes: outcomes.get(call.campaignId) ?? [],
+      abandonedCalls: abandoned.get(call.callee) ?? [],
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
       callerWindows: call.caller ? callerWindows.get(call.caller)! : [],

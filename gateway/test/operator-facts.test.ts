@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { abandonedCallsTo, campaignOutcomes } from '../src/storage/outcomes';
 import { ENGINES } from './support/db';
 import { startTestGateway, type TestGateway, type World } from './support/gateway';
 
@@ -59,6 +60,24 @@ for (const engine of ENGINES) {
       assert.equal((await gw.call('POST', '/v1/relationships', world.dialer, { callee, kind: 'friendship', occurredAt: '2026-05-01T10:00:00Z', evidence: { description: 'x' } })).statusCode, 400);
       const other = await gw.seed({ uscc: '91110108MA01ABCD1E', caller: '+862161234568' });
       assert.deepEqual((await gw.call('GET', `/v1/relationships?callee=${encodeURIComponent(callee)}`, other.compliance)).json().relationships, []);
+    });
+
+    it('counts a campaign\'s live and abandoned calls from reported outcomes, and finds abandoned calls to a callee', async () => {
+      const callees = ['+8613800138601', '+8613800138602', '+8613800138603'];
+      const outcomes = ['answered', 'abandoned', 'no_answer'];
+      for (const [i, callee] of callees.entries()) {
+        await gw.consent(world, callee);
+        const decision = (await gw.decide(world, callee)).json();
+        assert.equal(decision.allow, true);
+        await gw.ok(`/v1/calls/${decision.id}/outcome`, world.dialer, { outcome: outcomes[i] });
+      }
+      const stats = await campaignOutcomes(gw.gate.db, [world.campaignId], [86400, 60], Date.now() + 1);
+      assert.deepEqual(stats.get(world.campaignId), [
+        { windowSeconds: 86400, live: 2, abandoned: 1 },
+        { windowSeconds: 60, live: 2, abandoned: 1 },
+      ]);
+      const abandoned = await abandonedCallsTo(gw.gate.db, callees, Date.now() - 3_600_000);
+      assert.deepEqual([...abandoned.keys()], [callees[1]]);
     });
   });
 }
