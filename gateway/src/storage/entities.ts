@@ -166,8 +166,10 @@ export interface CampaignInput {
   brandId: string;
   name: string;
   purpose: string;
-  /** The packs: the first is also kept as the campaign's single pack for older clients. */
-  policyPacks: string[];
+  /** One pack, as older callers give it… */
+  policyPack?: string;
+  /** …or several: the first is also kept as the campaign's single pack for older clients. */
+  policyPacks?: string[];
   dialingMode: DialingMode;
   callerNumberIds: string[];
 }
@@ -175,6 +177,8 @@ export interface CampaignInput {
 export async function createCampaign(db: Db, tenantId: string, input: CampaignInput): Promise<Campaign> {
   await getBrand(db, input.brandId, tenantId);
   const ids = [...new Set(input.callerNumberIds)];
+  const packs = input.policyPacks ?? (input.policyPack ? [input.policyPack] : []);
+  if (packs.length === 0) throw new AppError('VALIDATION_FAILED', 'A campaign names at least one policy pack');
   await checkNumbersBelong(db, tenantId, ids);
   const row = {
     id: newId('cmp'),
@@ -182,8 +186,8 @@ export async function createCampaign(db: Db, tenantId: string, input: CampaignIn
     brand_id: input.brandId,
     name: input.name,
     purpose: input.purpose,
-    policy_pack: input.policyPacks[0],
-    policy_packs: input.policyPacks.length > 1 ? JSON.stringify(input.policyPacks) : null,
+    policy_pack: packs[0],
+    policy_packs: packs.length > 1 ? JSON.stringify(packs) : null,
     dialing_mode: input.dialingMode,
     status: 'active',
     created_at: Date.now(),

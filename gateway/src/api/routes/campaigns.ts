@@ -51,7 +51,7 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
     async (request) => ({ brands: await listBrands(db, tenantOf(request, request.query.tenantId)) }),
   );
 
-  app.post<{ Body: Omit<CampaignInput, 'policyPacks'> & { tenantId?: string; policyPack?: string; policyPacks?: string[] } }>(
+  app.post<{ Body: CampaignInput & { tenantId?: string } }>(
     '/v1/campaigns',
     {
       config: { roles: ['compliance', 'admin'] },
