@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { AppError } from '../errors';
 import { regionForNumber, zonesForNumber } from './geodata';
-import { auSubdivisions, correctedZones, nanpSubdivisions } from './regions';
+import { auSubdivisions, cnSubdivisions, correctedZones, nanpSubdivisions } from './regions';
 
 export type LineType =
   | 'mobile'
@@ -45,6 +45,7 @@ function describe(e164: string): NumberInfo | null {
   const national = String(parsed.nationalNumber);
   const locale = countryCallingCode === '86' ? 'zh' : 'en';
   const country = parsed.country ?? null;
+  const region = regionForNumber(countryCallingCode, national, locale);
   return {
     e164: parsed.number,
     valid: parsed.isValid(),
@@ -52,14 +53,15 @@ function describe(e164: string): NumberInfo | null {
     countryCallingCode,
     lineType: type ? (type.toLowerCase() as LineType) : 'unknown',
     timeZones: correctedZones(parsed.number.slice(1), zonesForNumber(parsed.number.slice(1))),
-    region: regionForNumber(countryCallingCode, national, locale),
-    subdivisions: subdivisionsOf(country, national),
+    region,
+    subdivisions: subdivisionsOf(country, national, region),
   };
 }
 
-function subdivisionsOf(country: string | null, national: string): string[] {
+function subdivisionsOf(country: string | null, national: string, region: string | null): string[] {
   if (country === 'US' || country === 'CA') return nanpSubdivisions(country, regionForNumber('1', national.slice(0, 3), 'en'));
   if (country === 'AU') return auSubdivisions(national);
+  if (country === 'CN') return cnSubdivisions(region);
   return [];
 }
 

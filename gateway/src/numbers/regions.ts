@@ -58,6 +58,22 @@ export function auSubdivisions(nationalNumber: string): string[] {
   return AU_AREA[nationalNumber[0]] ?? AU_ALL;
 }
 
+/** Provinces, regions and municipalities by the name that opens a Chinese 归属地 (GB/T 2260 codes as in ISO 3166-2:CN). */
+const CN_PROVINCES: [string, string][] = [
+  ['北京', 'BJ'], ['天津', 'TJ'], ['河北', 'HE'], ['山西', 'SX'], ['内蒙古', 'NM'], ['辽宁', 'LN'], ['吉林', 'JL'],
+  ['黑龙江', 'HL'], ['上海', 'SH'], ['江苏', 'JS'], ['浙江', 'ZJ'], ['安徽', 'AH'], ['福建', 'FJ'], ['江西', 'JX'],
+  ['山东', 'SD'], ['河南', 'HA'], ['湖北', 'HB'], ['湖南', 'HN'], ['广东', 'GD'], ['广西', 'GX'], ['海南', 'HI'],
+  ['重庆', 'CQ'], ['四川', 'SC'], ['贵州', 'GZ'], ['云南', 'YN'], ['西藏', 'XZ'], ['陕西', 'SN'], ['甘肃', 'GS'],
+  ['青海', 'QH'], ['宁夏', 'NX'], ['新疆', 'XJ'],
+];
+
+/** The province of a Chinese number from its 归属地 ("江苏省常州市" → CN-JS); none for national ranges. */
+export function cnSubdivisions(region: string | null): string[] {
+  if (!region) return [];
+  const hit = CN_PROVINCES.find(([name]) => region.startsWith(name));
+  return hit ? [`CN-${hit[1]}`] : [];
+}
+
 export interface ZoneOverride {
   /** E.164 digits without "+": the longest matching prefix wins. */
   prefix: string;
