@@ -179,3 +179,23 @@ describe('scheduled registry refresh', () => {
     assert.throws(() => readRegistrySources(file), /cannot be read as JSON/);
   });
 });
+
+describe('registry copies that cannot be trusted', () => {
+  it('a stored version missing chunks is never used: decisions fail closed until it is whole', async () => {
+    const config = await freshConfig('sqlite', { POLICY_DIR: allDayPolicyDir() });
+    const log = createLogger('silent');
+    const gate = await createGateway(config, log);
+    const gw = new TestGateway(await buildApp(gate, log), gate);
+    try {
+      const world = await gw.seed();
+      const callee = '+8613700000001';
+      await gw.consent(world, callee);
+      await gate.db('registry_lists').insert({ id: 'cn-donotcall', name: 'x', country: 'CN', list_date: Date.now(), version: 1, entry_count: 5, loaded_at: Date.now() });
+      await gate.db('registry_chunks').insert({ list_id: 'cn-donotcall', version: 1, seq: 0, entry_count: 1, data: encodeChunk(Float64Array.of(8613700000001)) });
+      const answer = (await gw.decide(world, callee)).json();
+      assert.deepEqual(answer.reasons.map((r: { code: string }) => r.code), ['GATEWAY_UNAVAILABLE']);
+    } finally {
+      await gw.close();
+    }
+  });
+});

@@ -35,6 +35,8 @@ export class RegistryStore {
     if (!pending) {
       pending = loadRegistryVersion(this.db, row.id, row.version)
         .then((set) => {
+          // A copy with fewer numbers than were imported is never used: the batch fails closed instead.
+          if (set.size !== row.entries) throw new Error(`registry ${row.id} version ${row.version} holds ${set.size} numbers, ${row.entries} were imported`);
           const current = this.held.get(row.id);
           if (!current || current.version < row.version) this.held.set(row.id, { version: row.version, listDate: row.listDate, set });
         })

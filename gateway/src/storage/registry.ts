@@ -83,12 +83,13 @@ export interface RegistryVersionRow {
   id: string;
   version: number;
   listDate: number;
+  entries: number;
 }
 
 /** The current version and list date of every list: what each instance compares with what it holds. */
 export async function registryVersions(db: Db): Promise<RegistryVersionRow[]> {
-  const rows = await db('registry_lists').select('id', 'version', 'list_date');
-  return rows.map((r) => ({ id: r.id as string, version: Number(r.version), listDate: Number(r.list_date) }));
+  const rows = await db('registry_lists').select('id', 'version', 'list_date', 'entry_count');
+  return rows.map((r) => ({ id: r.id as string, version: Number(r.version), listDate: Number(r.list_date), entries: Number(r.entry_count) }));
 }
 
 /**
