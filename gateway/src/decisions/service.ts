@@ -120,11 +120,16 @@ export class DecisionService {
       if (this.knownLockRows.size > 1_000_000) this.knownLockRows.clear();
       for (const k of missing) this.knownLockRows.add(k);
     }
-    // Any newer do-not-call list is in memory before the batch is decided, on every instance.
-    await this.sources.registries.sync();
+    // Any newer do-not-call list is in memory before the batch is decided, on every instance. On
+    // MySQL the version check runs while the transaction takes its locks; SQLite has one connection,
+    // which the transaction would hold while the check waited for it.
+    const registriesSynced = this.sources.registries.sync();
+    registriesSynced.catch(() => undefined);
+    if (!mysql) await registriesSynced;
     return this.db.transaction(
       async (trx) => {
         if (mysql) await trx('gate_locks').whereIn('k', keys).orderBy('k').forUpdate().select('k');
+        await registriesSynced;
         const now = Date.now();
         const facts = await loadBatchFacts(trx, calls, this.sources, now);
         const outcomes = facts.resolved.map((resolved, i) => {
