@@ -1,6 +1,6 @@
 import { decide } from '../../gateway/src/engine/engine';
 import type { CallInput, Decision, Facts, Reason } from '../../gateway/src/engine/types';
-import { compilePolicy } from '../../gateway/src/policy/loader';
+import { compilePolicy, composePolicies } from '../../gateway/src/policy/loader';
 import type { CompiledPolicy } from '../../gateway/src/policy/types';
 import type { Db } from '../../gateway/src/storage/db';
 import { parseJson } from '../../gateway/src/storage/json';
@@ -79,11 +79,34 @@ function factsForDraft(call: CallInput, facts: Facts, draft: CompiledPolicy): { 
   return { facts: { ...facts, callerWindows }, exact };
 }
 
+/**
+ * Recorded revisions, compiled once each. A call judged by composed packs (a federal pack with its
+ * state overlays) recorded the revision ids of its parts joined by "&"; each part is read back and
+ * the parts composed again, and a draft of one part takes that part's place.
+ */
 class RevisionCache {
-  private readonly compiled = new Map<string, CompiledPolicy | null>();
+  private readonly parts = new Map<string, CompiledPolicy | null>();
+  private readonly withDraft = new Map<string, CompiledPolicy | null>();
   constructor(private readonly db: Db) {}
+
   async get(revisionId: string): Promise<CompiledPolicy | null> {
-    if (this.compiled.has(revisionId)) return this.compiled.get(revisionId)!;
+    const parts = await Promise.all(revisionId.split('&').map((id) => this.part(id)));
+    if (parts.some((p) => p === null)) return null;
+    return parts.length === 1 ? parts[0] : composePolicies(parts as CompiledPolicy[]);
+  }
+
+  /** The recorded revision with the draft in place of its own pack: what the call would meet under the draft. */
+  async draftIn(revisionId: string, draft: CompiledPolicy): Promise<CompiledPolicy | null> {
+    if (this.withDraft.has(revisionId)) return this.withDraft.get(revisionId)!;
+    const ids = revisionId.split('&');
+    const parts = await Promise.all(ids.map((id) => (id.startsWith(`${draft.pack.id}@`) ? draft : this.part(id))));
+    const policy = parts.some((p) => p === null) ? null : parts.length === 1 ? parts[0] : composePolicies(parts as CompiledPolicy[]);
+    this.withDraft.set(revisionId, policy);
+    return policy;
+  }
+
+  private async part(revisionId: string): Promise<CompiledPolicy | null> {
+    if (this.parts.has(revisionId)) return this.parts.get(revisionId)!;
     const row = await this.db('policy_revisions').where({ revision_id: revisionId }).first('content');
     let policy: CompiledPolicy | null = null;
     try {
@@ -91,7 +114,7 @@ class RevisionCache {
     } catch {
       policy = null;
     }
-    this.compiled.set(revisionId, policy);
+    this.parts.set(revisionId, policy);
     return policy;
   }
 }
@@ -120,7 +143,7 @@ async function* recordedDecisions(db: Db, packId: string, query: WhatIfQuery): A
     const q = db('decisions')
       .where('decided_at', '>=', query.from)
       .andWhere('decided_at', '<', query.to)
-      .andWhere('policy_revision', 'like', `${packId}@%`)
+      .andWhere((w) => w.where('policy_revision', 'like', `${packId}@%`).orWhere('policy_revision', 'like', `%&${packId}@%`))
       .orderBy([{ column: 'decided_at', order: 'desc' }, { column: 'id', order: 'desc' }])
       .limit(Math.min(PAGE, query.limit + 1 - read))
       .select('id', 'decided_at', 'tenant_id', 'campaign_id', 'callee', 'caller', 'allow', 'reasons', 'policy_revision', 'input');
@@ -174,9 +197,10 @@ export async function whatIf(db: Db, draft: CompiledPolicy, query: WhatIfQuery):
       else report.notReproduced++;
       if (draft.calleeLookbackMs > own.calleeLookbackMs) shortHistory++;
     }
-    const adapted = factsForDraft(row.call, row.facts, draft);
+    const judge = (await revisions.draftIn(row.revision, draft)) ?? draft;
+    const adapted = factsForDraft(row.call, row.facts, judge);
     if (!adapted.exact) inexact++;
-    const after: Decision = decide(row.call, adapted.facts, draft, row.decidedAt);
+    const after: Decision = decide(row.call, adapted.facts, judge, row.decidedAt);
     const afterCodes = codesOf(after.reasons);
     if (after.allow === row.allow && sameCodes(afterCodes, row.codes)) {
       report.unchanged++;

@@ -161,6 +161,7 @@ async function main(): Promise<void> {
   console.log(`callgate bench on ${os.cpus().length} cores, node ${process.version}; ${DURATION_S} s per HTTP run`);
   engineBench();
   await require('./what-if').adminBench();
+  await (await import('./registry')).registryBench();
   await baseline();
   const policyDir = allDayPolicyDir();
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-bench-'));

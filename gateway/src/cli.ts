@@ -10,7 +10,9 @@ import { PolicyError } from './policy/loader';
 import { logAction, type Actor } from './storage/admin-log';
 import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
-import { importRegistry } from './storage/registry';
+import { createBan, listBans, revokeBan } from './storage/bans';
+import { createRegistration } from './storage/registrations';
+import { importRegistry, type ImportProgress } from './storage/registry';
 import { serve } from './serve';
 import { createUser, type UserRole } from '../../admin/api/users';
 
@@ -26,11 +28,16 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   number add --tenant T --e164 +86… --proof JSON [--line-type T] [--region R] [--real-name-proof JSON]
   number verify --id N --by WHO [--status verified|rejected|revoked]
   campaign create --tenant T --brand B --name N --purpose P --mode agent|predictive|prerecorded|ai_voice
-                  [--pack cn] [--numbers id1,id2]
+                  [--pack cn | --pack us,uk,ca] [--numbers id1,id2]
   token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
   user create --username U --role compliance|auditor|admin [--tenant T] [--name "Full Name"]
                   an admin UI account; the password is read from standard input (first line)
+  tenant register --id T --region US-TX --authority "Texas Secretary of State" --reference REF
+                  --from YYYY-MM-DD --to YYYY-MM-DD --by WHO
+  ban add --region US-LA --from YYYY-MM-DD --to YYYY-MM-DD --reason TEXT --by WHO
+  ban list
+  ban revoke --id BAN --by WHO
 `;
 
 class UsageError extends Error {}
@@ -62,6 +69,11 @@ const OPTIONS = {
   file: { type: 'string' },
   'calling-code': { type: 'string' },
   username: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  authority: { type: 'string' },
+  reference: { type: 'string' },
+  reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -81,6 +93,11 @@ function json(options: Options, name: keyof typeof OPTIONS): unknown {
   } catch {
     throw new UsageError(`--${name} must be JSON, e.g. '{"certificate":"…"}'`);
   }
+}
+
+function reportImportProgress(p: ImportProgress): void {
+  const of = p.total === undefined ? '' : ` of ${p.total}`;
+  process.stderr.write(`\r${p.phase}: ${p.count}${of} ${p.phase === 'reading' ? 'lines' : 'numbers'}      `);
 }
 
 const print = (value: unknown): void => {
@@ -166,7 +183,7 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
           brandId: need(o, 'brand'),
           name: need(o, 'name'),
           purpose: need(o, 'purpose'),
-          policyPack: o.pack ?? 'cn',
+          policyPacks: (o.pack ?? 'cn').split(',').map((s) => s.trim()).filter(Boolean),
           dialingMode: mode,
           callerNumberIds: o.numbers ? o.numbers.split(',').map((s) => s.trim()).filter(Boolean) : [],
         });
@@ -192,7 +209,7 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
           db,
           { listId: need(o, 'list'), name: need(o, 'name'), country: o.country ?? null, listDate },
           fs.createReadStream(file),
-          { defaultCallingCode: o['calling-code'] ?? null, onProgress: (n) => process.stderr.write(`\r${n} numbers`) },
+          { defaultCallingCode: o['calling-code'] ?? null, onProgress: reportImportProgress },
         );
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);
@@ -205,6 +222,33 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         const user = await createUser(db, { username: need(o, 'username'), displayName: o.name, role: need(o, 'role') as UserRole, tenantId: o.tenant ?? null, password }, operator(o).subject);
         await logAction(db, operator(o), 'cli user create', user.id, { username: user.username, role: user.role }, user.tenantId);
         print(user);
+      });
+    case 'tenant register':
+      return withDb(config, async (db) => {
+        const registration = await createRegistration(db, need(o, 'id'), {
+          region: need(o, 'region'),
+          authority: need(o, 'authority'),
+          reference: need(o, 'reference'),
+          validFrom: need(o, 'from'),
+          validUntil: need(o, 'to'),
+          createdBy: need(o, 'by'),
+        });
+        await logAction(db, operator(o), 'cli tenant register', registration.id, registration, registration.tenantId);
+        print(registration);
+      });
+    case 'ban add':
+      return withDb(config, async (db) => {
+        const ban = await createBan(db, { region: need(o, 'region'), startsOn: need(o, 'from'), endsOn: need(o, 'to'), reason: need(o, 'reason'), createdBy: need(o, 'by') });
+        await logAction(db, operator(o), 'cli ban add', ban.id, ban, null);
+        print(ban);
+      });
+    case 'ban list':
+      return withDb(config, async (db) => print(await listBans(db)));
+    case 'ban revoke':
+      return withDb(config, async (db) => {
+        const ban = await revokeBan(db, need(o, 'id'));
+        await logAction(db, operator(o), 'cli ban revoke', ban.id, { region: ban.region }, null);
+        print(ban);
       });
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -15,6 +15,8 @@ export interface Config {
   instanceId: string;
   /** Most decisions committed in one database transaction (group commit). */
   decisionBatchMax: number;
+  /** JSON file of do-not-call registries to refresh on a schedule; unset: none. */
+  registrySources: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -69,5 +71,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     instanceId: env.INSTANCE_ID || `${os.hostname()}-${process.pid}`,
     decisionBatchMax: integer(env, 'DECISION_BATCH_MAX', 256, 1, 5000),
+    registrySources: env.REGISTRY_SOURCES ? path.resolve(env.REGISTRY_SOURCES) : null,
   };
 }

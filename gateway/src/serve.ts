@@ -1,18 +1,22 @@
 import type { Config } from './config';
+import { readRegistrySources, scheduleRegistryRefresh } from './jobs/registry-refresh';
 import { scheduleSpoolDrain } from './jobs/spool-drain';
 import { buildApp, createGateway, createLogger } from './server';
 
 /** Runs the gateway until SIGTERM or SIGINT, then stops taking requests and closes the database. */
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
+  const sources = config.registrySources ? readRegistrySources(config.registrySources) : [];
   const gate = await createGateway(config, log);
   const app = await buildApp(gate, log);
   const drain = scheduleSpoolDrain(gate.db, gate.spool, log);
+  const refresh = scheduleRegistryRefresh(gate.db, gate.registries, sources, log);
   await app.listen({ port: config.port, host: config.host });
   log.info({ database: config.databaseUrl ? 'mysql' : `sqlite in ${config.dataDir}`, policies: [...gate.policies.values()].map((p) => p.revisionId) }, 'callgate ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await drain.stop();
+    await refresh.stop();
     await app.close();
     await gate.db.destroy();
     process.exit(0);

@@ -14,6 +14,10 @@ import { decisionRoutes } from './api/routes/decisions';
 import { healthRoutes } from './api/routes/health';
 import { historyRoutes } from './api/routes/history';
 import { optOutRoutes } from './api/routes/opt-outs';
+import { registryRoutes } from './api/routes/registries';
+import { callingBanRoutes } from './api/routes/calling-bans';
+import { registrationRoutes } from './api/routes/registrations';
+import { relationshipRoutes } from './api/routes/relationships';
 import { tenantRoutes } from './api/routes/tenants';
 import { SHARED_SCHEMAS } from './api/schemas/common';
 import { loadSigningSecret } from './auth/tokens';
@@ -23,6 +27,7 @@ import { DecisionSpool } from './decisions/spool';
 import { adminApi } from '../../admin/api/plugin';
 import { loadPacks } from './policy/loader';
 import { PolicyStore } from './policy/store';
+import { RegistryStore } from './registries/store';
 import type { CompiledPolicy } from './policy/types';
 import { connect, migrate, type Db } from './storage/db';
 
@@ -55,7 +60,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes]) {
     await app.register(routes);
   }
   return app;
@@ -75,8 +80,10 @@ export async function createGateway(config: Config, log: FastifyBaseLogger): Pro
   await recordPolicyRevisions(db, policies);
   const spool = new DecisionSpool(path.join(config.dataDir, 'spool'));
   const policyStore = new PolicyStore(db, policies);
-  const decisions = new DecisionService(db, policies, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log, policyStore });
-  return { config, db, decisions, spool, policies, policyStore, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir) };
+  const registries = new RegistryStore(db);
+  await registries.sync();
+  const decisions = new DecisionService(db, { policyStore, registries }, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log });
+  return { config, db, decisions, spool, policies, policyStore, registries, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir) };
 }
 
 export function createLogger(level: string): FastifyBaseLogger {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../../gateway/src/errors';
 import { bearerSecurity, e164, errorResponses, id } from '../../../gateway/src/api/schemas/common';
-import type { PolicyStore } from '../../../gateway/src/policy/store';
 import { dashboard, searchDecisions } from '../insights';
 import { looseObject, visibleTenant } from '../scope';
 
@@ -17,7 +16,7 @@ function period(q: { from?: string; to?: string }, defaultDays: number): { from:
 
 export async function insightRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.gate;
-  const store = app.gate.policyStore as PolicyStore;
+  const store = app.gate.policyStore;
 
   app.get(
     '/admin/api/tenants',

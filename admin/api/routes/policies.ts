@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../../gateway/src/errors';
 import { bearerSecurity, errorResponses, id } from '../../../gateway/src/api/schemas/common';
 import { packSchema } from '../../../gateway/src/policy/loader';
-import type { PolicyStore } from '../../../gateway/src/policy/store';
 import { logAction } from '../../../gateway/src/storage/admin-log';
 import { approveChange, compileCandidate, draftRollback, draftRuleEdit, getChange, listChanges, listRevisions, rejectChange, type PolicyChange } from '../policy-changes';
 import { looseObject, requireOperatorStaff, visibleTenant } from '../scope';
@@ -36,7 +35,7 @@ const reasonText = { type: 'string', minLength: 5, maxLength: 2000, description:
 
 export async function policyRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.gate;
-  const store = app.gate.policyStore as PolicyStore;
+  const store = app.gate.policyStore;
   const logChange = (request: { principal: { subject: string; role: string; tenantId: string | null } }, action: string, change: PolicyChange) =>
     logAction(db, request.principal, action, change.id, { packId: change.packId, baseRevisionId: change.baseRevisionId, revisionId: change.revisionId, reason: change.reason, reviewNote: change.reviewNote });
 

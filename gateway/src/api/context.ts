@@ -4,6 +4,7 @@ import type { DecisionService } from '../decisions/service';
 import type { DecisionSpool } from '../decisions/spool';
 import type { PolicyStore } from '../policy/store';
 import type { CompiledPolicy } from '../policy/types';
+import type { RegistryStore } from '../registries/store';
 import type { Db } from '../storage/db';
 
 /** What route plugins share: the database, the decision service and the policy packs in force. */
@@ -13,8 +14,9 @@ export interface GatewayContext {
   decisions: DecisionService;
   spool: DecisionSpool;
   policies: Map<string, CompiledPolicy>;
-  /** The packs in force including revisions published through the admin UI. */
-  policyStore?: PolicyStore;
+  /** The packs in force including revisions published through the admin UI, and their resolver. */
+  policyStore: PolicyStore;
+  registries: RegistryStore;
   signingSecret: string;
 }
 

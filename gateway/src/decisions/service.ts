@@ -3,9 +3,9 @@ import { decide, unavailableDecision } from '../engine/engine';
 import type { CallInput, Decision } from '../engine/types';
 import { AppError } from '../errors';
 import type { PolicyStore } from '../policy/store';
-import type { CompiledPolicy } from '../policy/types';
+import type { RegistryStore } from '../registries/store';
 import { isMysql, type Db } from '../storage/db';
-import { loadBatchFacts, type Resolved } from '../storage/facts';
+import { loadBatchFacts, type FactSources, type Resolved } from '../storage/facts';
 import { newId } from '../storage/ids';
 import { toRow, type DecisionRecord } from './record';
 import type { DecisionSpool } from './spool';
@@ -49,9 +49,9 @@ export class DecisionService {
 
   constructor(
     private readonly db: Db,
-    private readonly policies: Map<string, CompiledPolicy>,
+    private readonly sources: { policyStore: PolicyStore; registries: RegistryStore },
     private readonly spool: DecisionSpool,
-    private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger; policyStore?: PolicyStore },
+    private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger },
   ) {
     // SQLite has one writer; on MySQL, batches overlap while another waits for its commit to be
     // flushed, and the row locks keep batches about the same callee in turn.
@@ -88,7 +88,8 @@ export class DecisionService {
 
   /** The same question for another instant; reads only, records nothing. */
   async evaluate(call: CallInput, at: number): Promise<Decision> {
-    const batch = await loadBatchFacts(this.db, [call], await this.policiesInForce(), Math.min(at, Date.now()));
+    await this.sources.registries.sync();
+    const batch = await loadBatchFacts(this.db, [call], await this.sourcesInForce(), Math.min(at, Date.now()));
     const resolved = batch.resolved[0];
     if (resolved instanceof AppError) throw resolved;
     return decide(resolved.call, resolved.facts, resolved.policy, at);
@@ -110,13 +111,15 @@ export class DecisionService {
   }
 
   /** Published revisions take effect on every instance from the next batch, without a restart. */
-  private policiesInForce(): Promise<Map<string, CompiledPolicy>> | Map<string, CompiledPolicy> {
-    return this.options.policyStore ? this.options.policyStore.current() : this.policies;
+  private async sourcesInForce(): Promise<FactSources> {
+    const { policyStore, registries } = this.sources;
+    const policies = await policyStore.current();
+    return { policies, resolver: policyStore.resolverFor(policies), registries };
   }
 
   private async commitBatch(batch: Pending[]): Promise<(DecisionRecord | AppError)[]> {
     const calls = batch.map((p) => p.call);
-    const policies = await this.policiesInForce();
+    const sources = await this.sourcesInForce();
     const mysql = isMysql(this.db);
     const keys = lockKeys(calls);
     // Lock rows are created outside the transaction: inserting them inside would take gap locks
@@ -127,11 +130,18 @@ export class DecisionService {
       if (this.knownLockRows.size > 1_000_000) this.knownLockRows.clear();
       for (const k of missing) this.knownLockRows.add(k);
     }
+    // Any newer do-not-call list is in memory before the batch is decided, on every instance. On
+    // MySQL the version check runs while the transaction takes its locks; SQLite has one connection,
+    // which the transaction would hold while the check waited for it.
+    const registriesSynced = this.sources.registries.sync();
+    registriesSynced.catch(() => undefined);
+    if (!mysql) await registriesSynced;
     return this.db.transaction(
       async (trx) => {
         if (mysql) await trx('gate_locks').whereIn('k', keys).orderBy('k').forUpdate().select('k');
+        await registriesSynced;
         const now = Date.now();
-        const facts = await loadBatchFacts(trx, calls, policies, now);
+        const facts = await loadBatchFacts(trx, calls, sources, now);
         const outcomes = facts.resolved.map((resolved, i) => {
           if (resolved instanceof AppError) return resolved;
           const record = this.decideOne(resolved, batch[i], now, batch.length);

@@ -1,15 +1,17 @@
 import { numberInfo, type NumberInfo } from '../numbers/phone';
-import type { Citation, CompiledPolicy, PackRule, RuleKind } from '../policy/types';
+import type { CallingHoursRule, Citation, CompiledPolicy, PackRule, RuleKind } from '../policy/types';
 import { pass, type Finding, type RuleCheck, type RuleContext } from './context';
 import { localIsoDate } from './calendar';
 import { REASONS } from './reasons';
+import { abandonment } from './rules/abandonment';
 import { callingHours } from './rules/calling-hours';
 import { consent } from './rules/consent';
 import { frequencyCap } from './rules/frequency-cap';
 import { callerId, localPresence, rotation, tenantVerification, virtualOperator } from './rules/identity';
 import { optOut } from './rules/opt-out';
+import { registration } from './rules/registration';
 import { registry } from './rules/registry';
-import type { CallInput, Decision, Facts, Reason } from './types';
+import type { BanFacts, CallInput, Decision, Facts, Reason } from './types';
 
 const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   tenantVerification,
@@ -22,6 +24,8 @@ const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   registry,
   frequencyCap,
   callingHours,
+  registration,
+  abandonment,
 };
 
 /** Gateway-level checks that no pack can switch off. */
@@ -39,6 +43,48 @@ export function formatCitation(c: Citation): string {
 
 function inForce(rule: PackRule, today: string): boolean {
   return rule.effectiveFrom <= today && (!rule.effectiveUntil || today < rule.effectiveUntil);
+}
+
+/** A rule limited to subdivisions binds a callee who may be in any of them. */
+function reachesCallee(rule: PackRule, callee: NumberInfo): boolean {
+  return !rule.regions || rule.regions.some((r) => callee.subdivisions.includes(r));
+}
+
+/** For a number that may be in several subdivisions: which candidate brought this rule to bear. */
+function candidateNote(rule: PackRule, callee: NumberInfo): string {
+  if (!rule.regions || callee.subdivisions.length < 2) return '';
+  const binding = rule.regions.filter((r) => callee.subdivisions.includes(r));
+  return ` (the number may be in ${callee.subdivisions.join(', ')}; bound by ${binding.join(', ')})`;
+}
+
+const DAY_MS = 86_400_000;
+const ALL_DAY = [{ days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00' }];
+
+/** Every civil date of a ban, so the calendar judges it in the callee's own zones like a holiday. */
+function banDates(ban: BanFacts): string[] {
+  const dates: string[] = [];
+  for (let d = Date.parse(`${ban.startsOn}T00:00:00Z`); d <= Date.parse(`${ban.endsOn}T00:00:00Z`); d += DAY_MS) dates.push(new Date(d).toISOString().slice(0, 10));
+  return dates;
+}
+
+/**
+ * Operator-entered bans for the callee's country or subdivision, as calling-hours rules of whole
+ * no-call days: they are reported, and waited out by nextAllowedAt, like any holiday.
+ */
+function banRules(bans: BanFacts[] | undefined, callee: NumberInfo, policy: CompiledPolicy): CallingHoursRule[] {
+  const matching = (bans ?? []).filter((b) => b.region === callee.country || callee.subdivisions.includes(b.region));
+  if (matching.length === 0) return [];
+  const packZones = policy.pack.rules.flatMap((r) => (r.kind === 'callingHours' ? r.params.fallbackZones : []));
+  const fallbackZones = packZones.length > 0 ? [...new Set(packZones)] : ['UTC'];
+  return matching.map((ban) => ({
+    id: `GATEWAY-BAN-${ban.id}`,
+    kind: 'callingHours',
+    title: ban.reason,
+    citation: { instrument: `Operator ban for ${ban.region}`, article: `${ban.startsOn} to ${ban.endsOn}`, source: 'callgate calling bans', note: ban.reason },
+    status: 'policy_choice',
+    effectiveFrom: ban.startsOn,
+    params: { windows: ALL_DAY, fallbackZones, holidays: { dates: banDates(ban) } },
+  }));
 }
 
 function runRule(rule: PackRule, ctx: RuleContext): Finding[] {
@@ -63,7 +109,7 @@ function gatewayFindings(ctx: RuleContext): Reason[] {
 /** Runs the rules whose findings can clear with time, to see whether the call may go at `at`. */
 function timeFindings(rules: PackRule[], ctx: RuleContext, at: number): Finding[] {
   const later = { ...ctx, now: at };
-  return rules.flatMap((rule) => (rule.kind === 'callingHours' || rule.kind === 'frequencyCap' || rule.kind === 'rotation' ? runRule(rule, later) : pass));
+  return rules.flatMap((rule) => (rule.kind === 'callingHours' || rule.kind === 'frequencyCap' || rule.kind === 'rotation' || rule.kind === 'abandonment' ? runRule(rule, later) : pass));
 }
 
 /**
@@ -83,7 +129,7 @@ function nextAllowedAt(rules: PackRule[], ctx: RuleContext, findings: Finding[])
 }
 
 function describeCallee(call: CallInput): NumberInfo {
-  return numberInfo(call.callee) ?? { e164: call.callee, valid: false, country: null, countryCallingCode: '', lineType: 'unknown', timeZones: [], region: null };
+  return numberInfo(call.callee) ?? { e164: call.callee, valid: false, country: null, countryCallingCode: '', lineType: 'unknown', timeZones: [], region: null, subdivisions: [] };
 }
 
 /**
@@ -94,13 +140,16 @@ export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, no
   const caller = call.caller ? numberInfo(call.caller) : null;
   const ctx: RuleContext = { call, facts, policy, now, callee: describeCallee(call), caller };
   const today = localIsoDate(now, policy.pack.timeZone ?? 'UTC');
-  const rules = policy.pack.rules.filter((rule) => inForce(rule, today));
+  const rules = [
+    ...policy.pack.rules.filter((rule) => inForce(rule, today) && reachesCallee(rule, ctx.callee)),
+    ...banRules(facts.bans, ctx.callee, policy),
+  ];
   const reasons = gatewayFindings(ctx);
   const findings: Finding[] = [];
   for (const rule of rules) {
     for (const finding of runRule(rule, ctx)) {
       findings.push(finding);
-      reasons.push({ code: finding.code, rule: rule.id, message: finding.message, citation: formatCitation(rule.citation) });
+      reasons.push({ code: finding.code, rule: rule.id, message: finding.message + candidateNote(rule, ctx.callee) + (rule.id.startsWith('GATEWAY-BAN-') ? `: ${rule.title}` : ''), citation: formatCitation(rule.citation) });
     }
   }
   const onlyTimeBased = reasons.length > 0 && reasons.every((r) => REASONS[r.code].timeBased);

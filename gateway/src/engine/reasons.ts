@@ -26,6 +26,9 @@ export const REASONS = {
   FREQUENCY_CAP_EXCEEDED: { timeBased: true, summary: 'Too many calls to this callee (or from this number) in a rolling window' },
   OUTSIDE_CALLING_HOURS: { timeBased: true, summary: "Outside the calling hours in the callee's local time" },
   HOLIDAY: { timeBased: true, summary: 'No calls on this holiday' },
+  ABANDONMENT_RATE_EXCEEDED: { timeBased: false, summary: "The campaign's abandoned-call rate is above the limit: no more calls in modes that can abandon" },
+  ABANDONED_CALL_REDIAL: { timeBased: true, summary: 'The callee had an abandoned call: no repeat without a guaranteed live agent until the wait is over' },
+  SELLER_NOT_REGISTERED: { timeBased: false, summary: "The calling enterprise holds no valid registration required in the callee's state" },
   GATEWAY_UNAVAILABLE: { timeBased: false, summary: 'The gateway could not decide (database unreachable): fail closed' },
 } as const;
 

@@ -29,6 +29,8 @@ export interface CampaignFacts {
   purpose: string;
   dialingMode: DialingMode;
   policyPack: string;
+  /** Every pack the campaign names (a call centre dialling several countries); policyPack is the first. */
+  policyPacks?: string[];
   status: 'active' | 'paused' | 'closed';
 }
 
@@ -68,6 +70,8 @@ export interface RegistryFacts {
   /** The date the registry published this copy; null when no copy was ever loaded. */
   listDate: number | null;
   listed: boolean;
+  /** A newer copy exists than this instance holds and none is held yet: judged as missing. */
+  pending?: boolean;
 }
 
 /**
@@ -89,6 +93,31 @@ export interface AttemptFacts {
   caller: string | null;
 }
 
+/** A seller's registration with a state authority, valid on local dates from..until inclusive. */
+export interface RegistrationFacts {
+  region: string;
+  reference: string;
+  validFrom: string;
+  validUntil: string;
+}
+
+/** A purchase, lease or contract (transaction) or an inquiry or application by the callee. */
+export interface RelationshipFacts {
+  tenantId: string;
+  kind: 'transaction' | 'inquiry';
+  occurredAt: number;
+}
+
+/** An operator-entered no-call period for a country or subdivision, in the callee's local dates. */
+export interface BanFacts {
+  id: string;
+  /** "US" or "US-LA". */
+  region: string;
+  startsOn: string;
+  endsOn: string;
+  reason: string;
+}
+
 /** Everything the engine may know about one call, gathered by the storage layer. */
 export interface Facts {
   tenant: TenantFacts;
@@ -104,6 +133,23 @@ export interface Facts {
   calleeAttempts: AttemptFacts[];
   /** Calls from the presented display number toward anyone, per caller-cap window of the pack. */
   callerWindows: CallerWindowFacts[];
+  /** Operator-entered no-call periods in force or to come; absent in facts recorded before they existed. */
+  bans?: BanFacts[];
+  /** The tenant's registrations with state authorities; absent in facts recorded before they existed. */
+  registrations?: RegistrationFacts[];
+  /** The callee's established business relationships with any tenant; absent in older records. */
+  relationships?: RelationshipFacts[];
+  /** The campaign's live-answered and abandoned calls per abandonment window of its packs. */
+  campaignOutcomes?: CampaignOutcomeFacts[];
+  /** Abandoned calls to this callee by any tenant, newest first, within the packs' redial waits. */
+  abandonedCalls?: AttemptFacts[];
+}
+
+export interface CampaignOutcomeFacts {
+  windowSeconds: number;
+  /** Answered plus abandoned: every call a person picked up. */
+  live: number;
+  abandoned: number;
 }
 
 export interface Reason {

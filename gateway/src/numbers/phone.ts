@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { AppError } from '../errors';
 import { regionForNumber, zonesForNumber } from './geodata';
+import { auSubdivisions, cnSubdivisions, correctedZones, nanpSubdivisions } from './regions';
 
 export type LineType =
   | 'mobile'
@@ -27,6 +28,8 @@ export interface NumberInfo {
   timeZones: string[];
   /** Registered region of the range (归属地 for China), for the local-presence rule. */
   region: string | null;
+  /** ISO 3166-2 subdivisions (US state, CA province, AU state) the number may be in; several when unsure. */
+  subdivisions: string[];
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -41,15 +44,25 @@ function describe(e164: string): NumberInfo | null {
   const countryCallingCode = String(parsed.countryCallingCode);
   const national = String(parsed.nationalNumber);
   const locale = countryCallingCode === '86' ? 'zh' : 'en';
+  const country = parsed.country ?? null;
+  const region = regionForNumber(countryCallingCode, national, locale);
   return {
     e164: parsed.number,
     valid: parsed.isValid(),
-    country: parsed.country ?? null,
+    country,
     countryCallingCode,
     lineType: type ? (type.toLowerCase() as LineType) : 'unknown',
-    timeZones: zonesForNumber(parsed.number.slice(1)),
-    region: regionForNumber(countryCallingCode, national, locale),
+    timeZones: correctedZones(parsed.number.slice(1), zonesForNumber(parsed.number.slice(1))),
+    region,
+    subdivisions: subdivisionsOf(country, national, region),
   };
+}
+
+function subdivisionsOf(country: string | null, national: string, region: string | null): string[] {
+  if (country === 'US' || country === 'CA') return nanpSubdivisions(country, regionForNumber('1', national.slice(0, 3), 'en'));
+  if (country === 'AU') return auSubdivisions(national);
+  if (country === 'CN') return cnSubdivisions(region);
+  return [];
 }
 
 /** Number intelligence for an E.164 string; null when it is not an E.164 number at all. Memoised. */

@@ -42,6 +42,9 @@ function semanticProblems(pack: PolicyPack): string[] {
     if (seen.has(rule.id)) problems.push(`rule id ${rule.id} is used twice`);
     seen.add(rule.id);
     if (rule.effectiveUntil && rule.effectiveUntil <= rule.effectiveFrom) problems.push(`${rule.id}: effectiveUntil must be after effectiveFrom`);
+    for (const region of rule.regions ?? []) {
+      if (!pack.appliesTo.countries.includes(region.slice(0, 2))) problems.push(`${rule.id}: region ${region} lies outside the pack's countries`);
+    }
     if (rule.kind !== 'callingHours') continue;
     for (const w of rule.params.windows) {
       if (minutes(w.start) >= minutes(w.end)) problems.push(`${rule.id}: window ${w.start}–${w.end} must start before it ends`);
@@ -67,8 +70,10 @@ function canonicalJson(value: unknown): string {
 function lookbacks(rules: PackRule[]) {
   let calleeLookbackMs = 0;
   const callerWindows: { seconds: number; max: number }[] = [];
+  const abandonmentWindows = new Set<number>();
   for (const rule of rules) {
     if (rule.kind === 'rotation') calleeLookbackMs = Math.max(calleeLookbackMs, rule.params.windowSeconds * 1000);
+    if (rule.kind === 'abandonment') abandonmentWindows.add(rule.params.windowSeconds);
     if (rule.kind !== 'frequencyCap') continue;
     for (const w of rule.params.windows) {
       if (rule.params.scope === 'caller_number') {
@@ -78,7 +83,7 @@ function lookbacks(rules: PackRule[]) {
       }
     }
   }
-  return { calleeLookbackMs, callerWindows };
+  return { calleeLookbackMs, callerWindows, abandonmentWindows: [...abandonmentWindows] };
 }
 
 /** Validates a pack and gives it a revision id: its label plus a hash of its canonical content. */
@@ -101,6 +106,45 @@ export function loadPackFile(file: string): CompiledPolicy {
   return compilePolicy(parsed);
 }
 
+/**
+ * Several packs judged as one (a federal pack and its state overlays): every rule of every pack runs
+ * and every finding is reported, so the strictest rule is always the one that binds. Pure, like
+ * compilePolicy: the same packs compose to the same policy and revision id.
+ */
+export function composePolicies(parts: CompiledPolicy[]): CompiledPolicy {
+  if (parts.length === 1) return parts[0];
+  const [first] = parts;
+  const ids = new Set<string>();
+  for (const part of parts) {
+    for (const rule of part.pack.rules) {
+      if (ids.has(rule.id)) throw new PolicyError('Packs cannot be composed', [`rule id ${rule.id} appears in two packs`]);
+      ids.add(rule.id);
+    }
+  }
+  const pack: PolicyPack = {
+    ...first.pack,
+    id: parts.map((p) => p.pack.id).join('+'),
+    name: parts.map((p) => p.pack.name).join(' + '),
+    appliesTo: { countries: [...new Set(parts.flatMap((p) => p.pack.appliesTo.countries))] },
+    rules: parts.flatMap((p) => p.pack.rules),
+  };
+  delete pack.composeWith;
+  return { pack, revisionId: parts.map((p) => p.revisionId).join('&'), ...lookbacks(pack.rules) };
+}
+
+/** The packs a pack id stands for: itself, then the packs it is always composed with. */
+export function packSet(id: string, packs: Map<string, CompiledPolicy>): CompiledPolicy[] | null {
+  const root = packs.get(id);
+  if (!root) return null;
+  const set = [root];
+  for (const extra of root.pack.composeWith ?? []) {
+    const part = packs.get(extra);
+    if (!part) return null;
+    set.push(part);
+  }
+  return set;
+}
+
 /** Every pack under policies/<id>/pack.json, by pack id. */
 export function loadPacks(dir: string = POLICIES_DIR): Map<string, CompiledPolicy> {
   const packs = new Map<string, CompiledPolicy>();
@@ -110,6 +154,11 @@ export function loadPacks(dir: string = POLICIES_DIR): Map<string, CompiledPolic
     const policy = loadPackFile(file);
     if (policy.pack.id !== entry.name) throw new PolicyError(`Pack in ${file}`, [`its id "${policy.pack.id}" must match its folder "${entry.name}"`]);
     packs.set(policy.pack.id, policy);
+  }
+  for (const policy of packs.values()) {
+    const missing = (policy.pack.composeWith ?? []).filter((id) => !packs.has(id));
+    if (missing.length > 0) throw new PolicyError(`Pack "${policy.pack.id}"`, [`composeWith names packs that are not loaded: ${missing.join(', ')}`]);
+    composePolicies(packSet(policy.pack.id, packs)!);
   }
   return packs;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { compilePolicy } from './loader';
+import { PolicyResolver } from './resolve';
 import type { CompiledPolicy } from './types';
 
 /**
@@ -13,6 +14,8 @@ export class PolicyStore {
   private policies: Map<string, CompiledPolicy>;
   /** Compiled revisions by id: a revision's content never changes, so it is compiled once. */
   private readonly compiled = new Map<string, CompiledPolicy>();
+  /** One resolver per set of packs in force, so its per-campaign composition cache lives as long as the set. */
+  private readonly resolvers = new WeakMap<Map<string, CompiledPolicy>, PolicyResolver>();
 
   constructor(
     private readonly db: Knex,
@@ -24,6 +27,17 @@ export class PolicyStore {
   /** The packs as last read; may lag the database by one batch. */
   get known(): Map<string, CompiledPolicy> {
     return this.policies;
+  }
+
+  /** Which packs judge a call under the packs in force as last read. */
+  get resolver(): PolicyResolver {
+    return this.resolverFor(this.policies);
+  }
+
+  resolverFor(policies: Map<string, CompiledPolicy>): PolicyResolver {
+    let resolver = this.resolvers.get(policies);
+    if (!resolver) this.resolvers.set(policies, (resolver = new PolicyResolver(policies)));
+    return resolver;
   }
 
   /** The packs in force now. */

@@ -17,6 +17,11 @@ interface RuleBase<Kind extends string, Params> {
   status: RuleStatus;
   effectiveFrom: string;
   effectiveUntil?: string;
+  /**
+   * ISO 3166-2 subdivisions (e.g. "US-FL") the rule is limited to; absent: the whole pack's area.
+   * A callee whose number may lie in several subdivisions is held to the rules of every one of them.
+   */
+  regions?: string[];
   params: Params;
 }
 
@@ -38,14 +43,45 @@ export type CallerIdRule = RuleBase<'callerId', { requireVerified: boolean }>;
 export type VirtualOperatorRule = RuleBase<'virtualOperator', { ranges: { prefix: string; confirmed: boolean; note?: string }[] }>;
 export type RotationRule = RuleBase<'rotation', { maxDistinctNumbers: number; windowSeconds: number }>;
 export type LocalPresenceRule = RuleBase<'localPresence', Record<string, never>>;
-export type ConsentRule = RuleBase<'consent', { modesNeedingNamedConsent: DialingMode[]; exemptPurposes: string[] }>;
+export type ConsentRule = RuleBase<
+  'consent',
+  {
+    modesNeedingNamedConsent: DialingMode[];
+    exemptPurposes: string[];
+    /** Only these dialing modes need consent at all (opt-out regimes); absent: every call does. */
+    requiredForModes?: DialingMode[];
+    /** A consent given without an end lapses this many days after it was obtained (AU: 3 months). */
+    lapseWithoutPeriodDays?: number;
+  }
+>;
 export type OptOutRule = RuleBase<'optOut', { scopeFloor: OptOutScope }>;
-export type RegistryRule = RuleBase<'registry', { lists: { listId: string; maxAgeDays: number; requireLoaded: boolean }[] }>;
+export interface RegistryListParams {
+  listId: string;
+  maxAgeDays: number;
+  requireLoaded: boolean;
+  /** A live consent in scope for this brand and purpose lets a listed callee be called (PECR reg 21(4), DNCR s 11(2)). */
+  waivedByConsent?: boolean;
+  /** For that waiver: a consent given without an end lapses this many days after it was obtained. */
+  consentLapseWithoutPeriodDays?: number;
+  /** An established business relationship exempts for this many calendar months after it (US 18/3, CA 18/6). */
+  waivedByRelationship?: { transactionMonths: number; inquiryMonths: number };
+}
+export type RegistryRule = RuleBase<'registry', { lists: RegistryListParams[] }>;
 export type FrequencyCapRule = RuleBase<'frequencyCap', { scope: CapScope; windows: CapWindow[] }>;
 export type CallingHoursRule = RuleBase<
   'callingHours',
   { windows: HoursWindow[]; fallbackZones: string[]; holidays?: { calendar?: string; dates?: string[] } }
 >;
+
+/** The seller must hold a registration with the authority for the callee's subdivision (Texas). */
+export type RegistrationRule = RuleBase<'registration', { authority: string }>;
+
+/**
+ * Abandoned calls (answered, no agent): a campaign whose rate over the window exceeds maxRate may
+ * not place more calls in the listed dialing modes; after an abandoned call to a callee, no new
+ * call to them in those modes for redialWaitSeconds (an agent-mode call guarantees a live agent).
+ */
+export type AbandonmentRule = RuleBase<'abandonment', { maxRate: number; windowSeconds: number; modes: DialingMode[]; redialWaitSeconds?: number }>;
 
 export type PackRule =
   | TenantVerificationRule
@@ -57,7 +93,9 @@ export type PackRule =
   | OptOutRule
   | RegistryRule
   | FrequencyCapRule
-  | CallingHoursRule;
+  | CallingHoursRule
+  | RegistrationRule
+  | AbandonmentRule;
 
 export type RuleKind = PackRule['kind'];
 
@@ -70,6 +108,11 @@ export interface PolicyPack {
   timeZone?: string;
   description?: string;
   appliesTo: { countries: string[] };
+  /**
+   * Packs always applied together with this one (a federal pack and its state overlays): a campaign
+   * naming this pack gets their rules too, and the strictest finding of all of them stands.
+   */
+  composeWith?: string[];
   rules: PackRule[];
 }
 
@@ -81,4 +124,6 @@ export interface CompiledPolicy {
   calleeLookbackMs: number;
   /** The display-number cap windows, whose counts storage gathers per presented number. */
   callerWindows: CapWindow[];
+  /** Campaign abandonment windows (seconds) whose outcome counts storage gathers; absent: none. */
+  abandonmentWindows?: number[];
 }

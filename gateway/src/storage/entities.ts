@@ -30,6 +30,8 @@ export interface Campaign {
   name: string;
   purpose: string;
   policyPack: string;
+  /** Every pack the campaign names; the callee's country picks the ones that judge a call. */
+  policyPacks: string[];
   dialingMode: DialingMode;
   status: 'active' | 'paused' | 'closed';
   callerNumberIds: string[];
@@ -67,6 +69,11 @@ export const toTenant = (r: Row): Tenant => ({
 
 export const toBrand = (r: Row): Brand => ({ id: r.id, tenantId: r.tenant_id, name: r.name, createdAt: Number(r.created_at) });
 
+const campaignPackIds = (r: Row): string[] => {
+  const several = parseJson<string[] | null>(r.policy_packs ?? null, null);
+  return several && several.length > 0 ? several : [r.policy_pack];
+};
+
 export const toCampaign = (r: Row, callerNumberIds: string[]): Campaign => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -74,6 +81,7 @@ export const toCampaign = (r: Row, callerNumberIds: string[]): Campaign => ({
   name: r.name,
   purpose: r.purpose,
   policyPack: r.policy_pack,
+  policyPacks: campaignPackIds(r),
   dialingMode: r.dialing_mode,
   status: r.status,
   callerNumberIds,
@@ -158,7 +166,10 @@ export interface CampaignInput {
   brandId: string;
   name: string;
   purpose: string;
-  policyPack: string;
+  /** One pack, as older callers give it… */
+  policyPack?: string;
+  /** …or several: the first is also kept as the campaign's single pack for older clients. */
+  policyPacks?: string[];
   dialingMode: DialingMode;
   callerNumberIds: string[];
 }
@@ -166,6 +177,8 @@ export interface CampaignInput {
 export async function createCampaign(db: Db, tenantId: string, input: CampaignInput): Promise<Campaign> {
   await getBrand(db, input.brandId, tenantId);
   const ids = [...new Set(input.callerNumberIds)];
+  const packs = input.policyPacks ?? (input.policyPack ? [input.policyPack] : []);
+  if (packs.length === 0) throw new AppError('VALIDATION_FAILED', 'A campaign names at least one policy pack');
   await checkNumbersBelong(db, tenantId, ids);
   const row = {
     id: newId('cmp'),
@@ -173,7 +186,8 @@ export async function createCampaign(db: Db, tenantId: string, input: CampaignIn
     brand_id: input.brandId,
     name: input.name,
     purpose: input.purpose,
-    policy_pack: input.policyPack,
+    policy_pack: packs[0],
+    policy_packs: packs.length > 1 ? JSON.stringify(packs) : null,
     dialing_mode: input.dialingMode,
     status: 'active',
     created_at: Date.now(),

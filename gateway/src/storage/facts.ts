@@ -12,8 +12,26 @@ import type {
   TenantFacts,
 } from '../engine/types';
 import { AppError } from '../errors';
+import { numberInfo } from '../numbers/phone';
+import type { PolicyResolver } from '../policy/resolve';
 import type { CapWindow, CompiledPolicy } from '../policy/types';
+import type { RegistryStore } from '../registries/store';
+import { activeBans } from './bans';
+import type { Db } from './db';
+import { toCampaign } from './entities';
+import { registrationsOf } from './registrations';
+import { abandonedCallsTo, campaignOutcomes } from './outcomes';
+import { relationshipsOf } from './relationships';
 import { parseJson } from './json';
+
+/** Where facts come from besides the database: the packs, and the do-not-call lists in memory. */
+export interface FactSources {
+  policies: Map<string, CompiledPolicy>;
+  resolver: PolicyResolver;
+  registries: RegistryStore;
+}
+
+
 
 type Row = Record<string, any>;
 
@@ -120,16 +138,24 @@ export interface BatchFacts {
 export async function loadBatchFacts(
   q: Knex | Knex.Transaction,
   calls: CallInput[],
-  policies: Map<string, CompiledPolicy>,
+  sources: FactSources,
   since: number,
 ): Promise<BatchFacts> {
+  const { policies, resolver, registries } = sources;
   const tenantIds = unique(calls.map((c) => c.tenantId));
   const campaignIds = unique(calls.map((c) => c.campaignId));
   const callees = unique(calls.map((c) => c.callee));
   const callers = unique(calls.map((c) => c.caller));
   const lookback = Math.max(0, ...[...policies.values()].map((p) => p.calleeLookbackMs));
 
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, lists, listed] = await Promise.all([
+  const abandonmentWindows = [...new Set([...policies.values()].flatMap((p) => p.abandonmentWindows ?? []))];
+  const redialLookback = Math.max(
+    0,
+    ...[...policies.values()].flatMap((p) => p.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params.redialWaitSeconds ?? 0) * 1000 : 0))),
+  );
+  // Two days back covers every zone still on an earlier date than UTC.
+  const earliestBanDay = new Date(since - 2 * 86_400_000).toISOString().slice(0, 10);
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, registrations, relationships, outcomes, abandoned] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     q('campaigns').whereIn('id', campaignIds),
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -141,11 +167,11 @@ export async function loadBatchFacts(
     q('opt_outs').whereIn('callee', callees).select('id', 'callee', 'scope', 'tenant_id', 'brand_id', 'campaign_id', 'effective_at'),
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
     countCallerWindows(q, callers, callerCapWindows(policies), since),
-    q('registry_lists').select('id', 'list_date', 'version'),
-    q('registry_entries as e')
-      .join('registry_lists as l', (j) => j.on('l.id', '=', 'e.list_id').andOn('l.version', '=', 'e.version'))
-      .whereIn('e.e164', callees)
-      .select('e.e164', 'e.list_id'),
+    activeBans(q as Db, earliestBanDay),
+    registrationsOf(q as Db, tenantIds),
+    relationshipsOf(q as Db, callees, tenantIds),
+    campaignOutcomes(q as Db, campaignIds, abandonmentWindows, since),
+    redialLookback > 0 ? abandonedCallsTo(q as Db, callees, since - redialLookback) : new Map<string, AttemptFacts[]>(),
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -156,15 +182,15 @@ export async function loadBatchFacts(
   const optOutsByCallee = groupBy((optOuts as Row[]).map((o) => ({ callee: o.callee as string, facts: toOptOutFacts(o) })), (o) => o.callee);
   const attemptsByCallee = new Map<string, AttemptFacts[]>(callees.map((c) => [c, []]));
   for (const a of calleeAttempts as Row[]) attemptsByCallee.get(a.callee)!.push({ at: Number(a.attempted_at), tenantId: a.tenant_id, caller: a.caller });
-  const listedByCallee = groupBy(listed as Row[], (l) => l.e164);
 
   const resolve = (call: CallInput): Resolved | AppError => {
     const tenant = tenantById.get(call.tenantId);
     if (!tenant) return new AppError('TENANT_NOT_FOUND', `No tenant ${call.tenantId}`);
     const row = campaignById.get(call.campaignId);
     if (!row || row.tenant_id !== call.tenantId) return new AppError('CAMPAIGN_NOT_FOUND', `No campaign ${call.campaignId} for this tenant`);
-    const policy = policies.get(row.policy_pack);
-    if (!policy) return new AppError('POLICY_PACK_NOT_FOUND', `The campaign names the policy pack "${row.policy_pack}", which is not loaded`);
+    const packIds = toCampaign(row, []).policyPacks;
+    const policy = resolver.forCall(packIds, numberInfo(call.callee)?.country ?? null);
+    if (!policy) return new AppError('POLICY_PACK_NOT_FOUND', `The campaign names the policy packs ${packIds.join(', ')}, not all of which are loaded`);
     const campaign: CampaignFacts = {
       id: row.id,
       tenantId: row.tenant_id,
@@ -172,10 +198,10 @@ export async function loadBatchFacts(
       purpose: row.purpose,
       dialingMode: row.dialing_mode,
       policyPack: row.policy_pack,
+      policyPacks: packIds,
       status: row.status,
     };
-    const listedOn = new Set((listedByCallee.get(call.callee) ?? []).map((l) => l.list_id as string));
-    const registries: RegistryFacts[] = (lists as Row[]).map((l) => ({ listId: l.id, listDate: Number(l.list_date), listed: listedOn.has(l.id) }));
+    const registryFacts: RegistryFacts[] = registries.factsFor(call.callee);
     const facts: Facts = {
       tenant,
       campaign,
@@ -183,7 +209,12 @@ export async function loadBatchFacts(
       callerInCampaign: call.caller !== null && campaignHasNumber.has(`${row.id} ${call.caller}`),
       consents: (consentsByCallee.get(call.callee) ?? []).map((c) => c.facts),
       optOuts: (optOutsByCallee.get(call.callee) ?? []).map((o) => o.facts),
-      registries,
+      registries: registryFacts,
+      bans,
+      registrations: registrations.get(call.tenantId) ?? [],
+      relationships: relationships.get(call.callee) ?? [],
+      campaignOutcomes: outcomes.get(call.campaignId) ?? [],
+      abandonedCalls: abandoned.get(call.callee) ?? [],
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
       callerWindows: call.caller ? callerWindows.get(call.caller)! : [],

@@ -1,6 +1,7 @@
-import readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import { isE164 } from '../numbers/phone';
+import { AppError } from '../errors';
+import { encodeChunk, NumberSet } from '../registries/number-set';
+import { parseRegistryStream } from '../registries/parse';
 import type { Db } from './db';
 
 export interface RegistryImport {
@@ -19,60 +20,88 @@ export interface RegistryImportResult {
   firstRejected: string[];
 }
 
-const CHUNK = 1000;
-
-function normalise(line: string, defaultCallingCode: string | null): string | null {
-  const digits = line.trim().replace(/[\s\-().]/g, '');
-  if (digits === '' || digits.startsWith('#')) return null;
-  if (isE164(digits)) return digits;
-  if (defaultCallingCode && /^\d{6,14}$/.test(digits)) return `+${defaultCallingCode}${digits.replace(/^0/, '')}`;
-  return '';
+export interface ImportProgress {
+  phase: 'reading' | 'storing' | 'done';
+  /** Lines read while reading; numbers stored while storing. */
+  count: number;
+  total?: number;
 }
 
+/** Numbers per stored chunk: 1 MiB blobs, well inside any server's packet limit. */
+const CHUNK_NUMBERS = 262_144;
+
 /**
- * Streams a list, one number per line, into a new version of the registry; the new version becomes
- * current in one update, so a decision sees the old list or the new one, never half of one.
+ * Streams a list into a new version of the registry. The numbers are sorted and stored as compact
+ * binary chunks (4 bytes a number), then the new version becomes current in one conditional update:
+ * a decision sees the old list or the new one, never half of one, and of two concurrent imports of
+ * the same list only one wins.
  */
 export async function importRegistry(
   db: Db,
   meta: RegistryImport,
-  lines: Readable,
-  options: { defaultCallingCode: string | null; onProgress?: (entries: number) => void },
+  input: Readable,
+  options: { defaultCallingCode: string | null; onProgress?: (progress: ImportProgress) => void },
 ): Promise<RegistryImportResult> {
-  const current = await db('registry_lists').where({ id: meta.listId }).first();
-  const version = current ? Number(current.version) + 1 : 1;
-  await db('registry_entries').where({ list_id: meta.listId, version }).delete(); // leftovers of an interrupted import
-  const seen = new Set<string>();
-  const firstRejected: string[] = [];
-  let rejectedLines = 0;
-  let chunk: { e164: string; list_id: string; version: number }[] = [];
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    await db('registry_entries').insert(chunk);
-    chunk = [];
-    options.onProgress?.(seen.size);
-  };
-  for await (const line of readline.createInterface({ input: lines, crlfDelay: Infinity })) {
-    const e164 = normalise(line, options.defaultCallingCode);
-    if (e164 === null) continue;
-    if (e164 === '') {
-      rejectedLines++;
-      if (firstRejected.length < 10) firstRejected.push(line.slice(0, 40));
-      continue;
-    }
-    if (seen.has(e164)) continue;
-    seen.add(e164);
-    chunk.push({ e164, list_id: meta.listId, version });
-    if (chunk.length >= CHUNK) await flush();
-  }
-  await flush();
-  const row = { id: meta.listId, name: meta.name, country: meta.country, list_date: meta.listDate, version, entry_count: seen.size, loaded_at: Date.now() };
-  await db.transaction(async (trx) => {
-    if (current) await trx('registry_lists').where({ id: meta.listId }).update(row);
-    else await trx('registry_lists').insert(row);
+  const parsed = await parseRegistryStream(input, {
+    defaultCallingCode: options.defaultCallingCode,
+    onProgress: (count) => options.onProgress?.({ phase: 'reading', count }),
   });
-  await db('registry_entries').where({ list_id: meta.listId }).andWhere('version', '<', version).delete();
-  return { listId: meta.listId, version, entries: seen.size, rejectedLines, firstRejected };
+  if (parsed.values.length === 0) {
+    throw new AppError('REGISTRY_FILE_EMPTY', `No number in ${parsed.lines} lines (${parsed.rejectedLines} rejected, e.g. ${JSON.stringify(parsed.firstRejected.slice(0, 3))}); the current list is kept`);
+  }
+  const current = await db('registry_lists').where({ id: meta.listId }).first();
+  const previous = current ? Number(current.version) : 0;
+  const version = previous + 1;
+  await db('registry_chunks').where({ list_id: meta.listId, version }).delete(); // leftovers of an interrupted import
+  const { values } = parsed;
+  for (let seq = 0, from = 0; from < values.length; seq++, from += CHUNK_NUMBERS) {
+    const slice = values.subarray(from, Math.min(from + CHUNK_NUMBERS, values.length));
+    await db('registry_chunks').insert({ list_id: meta.listId, version, seq, entry_count: slice.length, data: encodeChunk(slice) });
+    options.onProgress?.({ phase: 'storing', count: from + slice.length, total: values.length });
+  }
+  const row = { id: meta.listId, name: meta.name, country: meta.country, list_date: meta.listDate, version, entry_count: values.length, loaded_at: Date.now() };
+  const flipped = await db.transaction(async (trx) => {
+    if (!current) {
+      const [exists] = await trx('registry_lists').where({ id: meta.listId }).select('id');
+      if (exists) return false;
+      await trx('registry_lists').insert(row);
+      return true;
+    }
+    return (await trx('registry_lists').where({ id: meta.listId, version: previous }).update(row)) === 1;
+  });
+  if (!flipped) {
+    await db('registry_chunks').where({ list_id: meta.listId, version }).delete();
+    throw new AppError('REGISTRY_IMPORT_CONFLICT', `Another import of "${meta.listId}" finished first; nothing was changed by this one`);
+  }
+  await db('registry_chunks').where({ list_id: meta.listId }).andWhere('version', '<', version).delete();
+  await db('registry_entries').where({ list_id: meta.listId }).delete(); // rows of the earlier one-row-per-number format
+  options.onProgress?.({ phase: 'done', count: values.length, total: values.length });
+  return { listId: meta.listId, version, entries: values.length, rejectedLines: parsed.rejectedLines, firstRejected: parsed.firstRejected };
+}
+
+export interface RegistryVersionRow {
+  id: string;
+  version: number;
+  listDate: number;
+  entries: number;
+}
+
+/** The current version and list date of every list: what each instance compares with what it holds. */
+export async function registryVersions(db: Db): Promise<RegistryVersionRow[]> {
+  const rows = await db('registry_lists').select('id', 'version', 'list_date', 'entry_count');
+  return rows.map((r) => ({ id: r.id as string, version: Number(r.version), listDate: Number(r.list_date), entries: Number(r.entry_count) }));
+}
+
+/**
+ * One version of a list, from its chunks. Lists stored before chunks existed (one row per number)
+ * are read from those rows.
+ */
+export async function loadRegistryVersion(db: Db, listId: string, version: number): Promise<NumberSet> {
+  const chunks = await db('registry_chunks').where({ list_id: listId, version }).orderBy('seq').select('data');
+  if (chunks.length > 0) return NumberSet.fromChunks(chunks.map((c) => c.data as Uint8Array));
+  const legacy = await db('registry_entries').where({ list_id: listId, version }).select('e164');
+  const values = Float64Array.from(legacy.map((r) => Number(String(r.e164).slice(1)))).sort();
+  return NumberSet.fromSorted(values);
 }
 
 export async function listRegistries(db: Db) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
 import { recordOptOut } from '../../storage/opt-outs';
+import { forgetCampaignOutcomes } from '../../storage/outcomes';
 import { tenantOf } from '../auth';
 import { bearerSecurity, errorResponses, id, instant, optOutScope } from '../schemas/common';
 
@@ -78,6 +79,7 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
         recorded_by: request.principal.subject,
         recorded_at: Date.now(),
       });
+      forgetCampaignOutcomes(decision.campaign_id);
       return reply.status(201).send({ decisionId, outcome: body.outcome, optOutId });
     },
   );

@@ -15,6 +15,7 @@ const campaignJson = {
     name: { type: 'string' },
     purpose: { type: 'string' },
     policyPack: { type: 'string' },
+    policyPacks: { type: 'array', items: { type: 'string' } },
     dialingMode: { type: 'string' },
     status: { type: 'string' },
     callerNumberIds: { type: 'array', items: { type: 'string' } },
@@ -24,7 +25,7 @@ const campaignJson = {
 const tenantQuery = { type: 'object', properties: { tenantId: id } } as const;
 
 export async function campaignRoutes(app: FastifyInstance): Promise<void> {
-  const { db, policies } = app.gate;
+  const { db, policies, policyStore } = app.gate;
 
   app.post<{ Body: { tenantId?: string; name: string } }>(
     '/v1/brands',
@@ -61,13 +62,22 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
         body: {
           type: 'object',
           additionalProperties: false,
-          required: ['brandId', 'name', 'purpose', 'policyPack', 'dialingMode'],
+          required: ['brandId', 'name', 'purpose', 'dialingMode'],
+          anyOf: [{ required: ['policyPack'] }, { required: ['policyPacks'] }],
           properties: {
             tenantId: id,
             brandId: id,
             name: { type: 'string', minLength: 1, maxLength: 200 },
             purpose,
             policyPack: { type: 'string', description: 'Id of a policy pack in policies/, e.g. "cn"' },
+            policyPacks: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 20,
+              uniqueItems: true,
+              items: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,39}$' },
+              description: "Several packs for a campaign that calls several countries, e.g. [\"us\", \"uk\", \"ca\"]: each call is judged by the packs covering the callee's country (with their overlays)",
+            },
             dialingMode,
             callerNumberIds: { type: 'array', items: id, uniqueItems: true, default: [] },
           },
@@ -76,9 +86,14 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { tenantId, ...input } = request.body;
-      if (!policies.has(input.policyPack)) throw new AppError('POLICY_PACK_NOT_FOUND', `No policy pack "${input.policyPack}"; loaded: ${[...policies.keys()].join(', ')}`);
-      return reply.status(201).send(await createCampaign(db, tenantOf(request, tenantId), { ...input, callerNumberIds: input.callerNumberIds ?? [] }));
+      const { tenantId, policyPack, policyPacks, ...input } = request.body;
+      const packs = policyPacks ?? [policyPack!];
+      if (policyPack && policyPacks && policyPacks[0] !== policyPack) {
+        throw new AppError('VALIDATION_FAILED', 'policyPack, when given with policyPacks, must be the first of them');
+      }
+      const missing = policyStore.resolver.missing(packs);
+      if (missing.length > 0) throw new AppError('POLICY_PACK_NOT_FOUND', `No policy pack ${missing.map((m) => `"${m}"`).join(', ')}; loaded: ${[...policies.keys()].join(', ')}`);
+      return reply.status(201).send(await createCampaign(db, tenantOf(request, tenantId), { ...input, policyPacks: packs, callerNumberIds: input.callerNumberIds ?? [] }));
     },
   );
 

@@ -4,7 +4,7 @@ import { listRegistries } from '../../storage/registry';
 import { bearerSecurity, errorResponses } from '../schemas/common';
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  const { db, spool, policies, config, policyStore } = app.gate;
+  const { db, spool, config, policyStore } = app.gate;
 
   app.get(
     '/health',
@@ -19,7 +19,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (_request, reply) => {
-      const body = { instance: config.instanceId, spooledDecisions: spool.pending(), policies: [...(policyStore?.known ?? policies).values()].map((p) => p.revisionId) };
+      const body = { instance: config.instanceId, spooledDecisions: spool.pending(), policies: [...policyStore.known.values()].map((p) => p.revisionId) };
       try {
         await db.raw('select 1');
         return { status: 'ok', database: 'up', ...body };

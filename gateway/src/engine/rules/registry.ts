@@ -1,13 +1,37 @@
-import type { RegistryRule } from '../../policy/types';
-import type { Finding, RuleCheck } from '../context';
+import { DateTime } from 'luxon';
+import type { RegistryListParams, RegistryRule } from '../../policy/types';
+import type { Finding, RuleCheck, RuleContext } from '../context';
+import { liveConsentsInScope } from './consent';
 
 const DAY_MS = 86_400_000;
 
-/** A stale or missing copy of a required list fails closed: not knowing is not permission. */
-export const registry: RuleCheck<RegistryRule> = (rule, { facts, now }) => {
+/**
+ * An established business relationship of this tenant with the callee, still inside its calendar
+ * months. A do-not-call request to the seller ends it; the opt-out rule denies that call anyway.
+ */
+function relationshipWaives(list: RegistryListParams, { call, facts, now }: RuleContext): boolean {
+  const limits = list.waivedByRelationship;
+  if (!limits) return false;
+  return (facts.relationships ?? []).some((r) => {
+    if (r.tenantId !== call.tenantId || r.occurredAt > now) return false;
+    const months = r.kind === 'transaction' ? limits.transactionMonths : limits.inquiryMonths;
+    return DateTime.fromMillis(r.occurredAt, { zone: 'utc' }).plus({ months }).toMillis() > now;
+  });
+}
+
+/**
+ * A stale or missing copy of a required list fails closed: not knowing is not permission. A copy
+ * that exists in the database but is still being loaded into memory counts as missing.
+ */
+export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
+  const { facts, now } = ctx;
   const findings: Finding[] = [];
   for (const list of rule.params.lists) {
     const fact = facts.registries.find((r) => r.listId === list.listId);
+    if (fact?.pending) {
+      findings.push({ code: 'REGISTRY_STALE', message: `The registry "${list.listId}" is being loaded on this instance` });
+      continue;
+    }
     if (!fact || fact.listDate === null) {
       if (list.requireLoaded) findings.push({ code: 'REGISTRY_STALE', message: `No copy of the registry "${list.listId}" has been loaded` });
       continue;
@@ -16,7 +40,10 @@ export const registry: RuleCheck<RegistryRule> = (rule, { facts, now }) => {
     if (ageDays > list.maxAgeDays) {
       findings.push({ code: 'REGISTRY_STALE', message: `The registry "${list.listId}" copy is ${ageDays} days old; at most ${list.maxAgeDays} are allowed` });
     }
-    if (fact.listed) findings.push({ code: 'REGISTRY_LISTED', message: `The callee is on the do-not-call registry "${list.listId}"` });
+    if (!fact.listed) continue;
+    if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0) continue;
+    if (relationshipWaives(list, ctx)) continue;
+    findings.push({ code: 'REGISTRY_LISTED', message: `The callee is on the do-not-call registry "${list.listId}"` });
   }
   return findings;
 };

@@ -1,0 +1,63 @@
+import type { RegistryFacts } from '../engine/types';
+import type { Db } from '../storage/db';
+import { loadRegistryVersion, registryVersions, type RegistryVersionRow } from '../storage/registry';
+import { e164Value, NumberSet } from './number-set';
+
+interface Held {
+  version: number;
+  listDate: number;
+  set: NumberSet;
+}
+
+/**
+ * The do-not-call lists of this instance, in memory. The database is the source of truth: before
+ * each batch of decisions the store compares the versions there with the ones it holds (one small
+ * query) and loads any newer version before deciding, so once an import is acknowledged no
+ * instance decides on the list it replaced, and no instance needs a restart.
+ */
+export class RegistryStore {
+  private readonly held = new Map<string, Held>();
+  private readonly loading = new Map<string, Promise<void>>();
+  private known: RegistryVersionRow[] = [];
+
+  constructor(private readonly db: Db) {}
+
+  /** Brings the held lists up to the database's versions. Throws when the database cannot answer. */
+  async sync(): Promise<void> {
+    this.known = await registryVersions(this.db);
+    const stale = this.known.filter((row) => this.held.get(row.id)?.version !== row.version);
+    await Promise.all(stale.map((row) => this.load(row)));
+  }
+
+  private load(row: RegistryVersionRow): Promise<void> {
+    const key = `${row.id}@${row.version}`;
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = loadRegistryVersion(this.db, row.id, row.version)
+        .then((set) => {
+          // A copy with fewer numbers than were imported is never used: the batch fails closed instead.
+          if (set.size !== row.entries) throw new Error(`registry ${row.id} version ${row.version} holds ${set.size} numbers, ${row.entries} were imported`);
+          const current = this.held.get(row.id);
+          if (!current || current.version < row.version) this.held.set(row.id, { version: row.version, listDate: row.listDate, set });
+        })
+        .finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** What the registry rule needs about one callee, for every list the database knows. */
+  factsFor(callee: string): RegistryFacts[] {
+    const value = e164Value(callee);
+    return this.known.map((row) => {
+      const held = this.held.get(row.id);
+      if (!held) return { listId: row.id, listDate: null, listed: false, pending: true };
+      return { listId: row.id, listDate: held.listDate, listed: held.set.hasValue(value) };
+    });
+  }
+
+  /** Lists held, for operations: version, size and bytes in memory. */
+  summary(): { listId: string; version: number; entries: number; bytes: number }[] {
+    return [...this.held].map(([listId, h]) => ({ listId, version: h.version, entries: h.set.size, bytes: h.set.bytes }));
+  }
+}

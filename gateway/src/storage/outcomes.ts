@@ -1,0 +1,68 @@
+import type { AttemptFacts, CampaignOutcomeFacts } from '../engine/types';
+import type { Db } from './db';
+
+type Row = Record<string, any>;
+
+/**
+ * A campaign's rate over 30 days moves slowly and counting it means reading every call of the
+ * window, so each instance keeps the counts for a short while; the instance that records an outcome
+ * forgets its campaign's counts at once, the others within CACHE_MS.
+ */
+const CACHE_MS = 30_000;
+const cache = new Map<string, { at: number; stats: CampaignOutcomeFacts[] }>();
+
+export function forgetCampaignOutcomes(campaignId: string): void {
+  for (const key of cache.keys()) if (key.startsWith(`${campaignId}|`)) cache.delete(key);
+}
+
+/** Live-answered and abandoned calls per campaign and window: at most one query per batch. */
+export async function campaignOutcomes(q: Db, campaignIds: string[], windows: number[], now: number): Promise<Map<string, CampaignOutcomeFacts[]>> {
+  const result = new Map<string, CampaignOutcomeFacts[]>();
+  if (windows.length === 0 || campaignIds.length === 0) return result;
+  const key = (id: string) => `${id}|${windows.join(',')}`;
+  const stale: string[] = [];
+  for (const id of campaignIds) {
+    const hit = cache.get(key(id));
+    if (hit && now - hit.at < CACHE_MS) result.set(id, hit.stats);
+    else stale.push(id);
+  }
+  if (stale.length === 0) return result;
+  const longest = Math.max(...windows);
+  const columns = windows.flatMap((w, i) => [
+    q.raw(`SUM(CASE WHEN a.attempted_at > ? AND o.outcome = 'abandoned' THEN 1 ELSE 0 END) AS ab${i}`, [now - w * 1000]),
+    q.raw(`SUM(CASE WHEN a.attempted_at > ? AND o.outcome IN ('answered', 'abandoned') THEN 1 ELSE 0 END) AS live${i}`, [now - w * 1000]),
+  ]);
+  const rows: Row[] = await q('call_attempts as a')
+    .join('call_outcomes as o', 'o.decision_id', 'a.decision_id')
+    .whereIn('a.campaign_id', stale)
+    .andWhere('a.attempted_at', '>', now - longest * 1000)
+    .groupBy('a.campaign_id')
+    .select('a.campaign_id', ...columns);
+  const byId = new Map(rows.map((r) => [r.campaign_id as string, r]));
+  for (const id of stale) {
+    const row = byId.get(id);
+    const stats = windows.map((w, i) => ({ windowSeconds: w, live: Number(row?.[`live${i}`] ?? 0), abandoned: Number(row?.[`ab${i}`] ?? 0) }));
+    if (cache.size > 10_000) cache.clear();
+    cache.set(key(id), { at: now, stats });
+    result.set(id, stats);
+  }
+  return result;
+}
+
+/** Abandoned calls to the batch's callees since `since`, newest first: one query per batch. */
+export async function abandonedCallsTo(q: Db, callees: string[], since: number): Promise<Map<string, AttemptFacts[]>> {
+  const rows: Row[] = await q('call_attempts as a')
+    .join('call_outcomes as o', 'o.decision_id', 'a.decision_id')
+    .whereIn('a.callee', callees)
+    .andWhere('a.attempted_at', '>', since)
+    .andWhere('o.outcome', 'abandoned')
+    .orderBy('a.attempted_at', 'desc')
+    .select('a.callee', 'a.tenant_id', 'a.caller', 'a.attempted_at');
+  const byCallee = new Map<string, AttemptFacts[]>();
+  for (const r of rows) {
+    const list = byCallee.get(r.callee) ?? [];
+    list.push({ at: Number(r.attempted_at), tenantId: r.tenant_id, caller: r.caller });
+    byCallee.set(r.callee, list);
+  }
+  return byCallee;
+}

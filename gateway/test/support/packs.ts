@@ -1,0 +1,52 @@
+import { numberInfo } from '../../src/numbers/phone';
+import { decide } from '../../src/engine/engine';
+import { loadPacks } from '../../src/policy/loader';
+import { PolicyResolver } from '../../src/policy/resolve';
+import type { CompiledPolicy } from '../../src/policy/types';
+import type { CallInput, Decision, Facts, RegistryFacts } from '../../src/engine/types';
+import { call, goodFacts } from './facts';
+
+export const PACKS = loadPacks();
+const resolver = new PolicyResolver(PACKS);
+
+/** The policy a campaign naming these packs applies to a call to this callee. */
+export function policyFor(callee: string, packIds: string[]): CompiledPolicy {
+  return resolver.forCall(packIds, numberInfo(callee)?.country ?? null)!;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Every list of these packs loaded `ageDays` before `at`, listing the callee when asked. */
+export function registries(policy: CompiledPolicy, at: number, options: { ageDays?: number; listed?: string[] } = {}): RegistryFacts[] {
+  const ids = policy.pack.rules.flatMap((r) => (r.kind === 'registry' ? r.params.lists.map((l) => l.listId) : []));
+  return ids.map((listId) => ({ listId, listDate: at - (options.ageDays ?? 1) * DAY_MS, listed: options.listed?.includes(listId) ?? false }));
+}
+
+/** The seller of these tests is registered in Texas, as a call centre dialling Texas must be. */
+export const TEXAS_REGISTRATION = { region: 'US-TX', reference: 'TX-SOS-2026-0042', validFrom: '2026-01-01', validUntil: '2026-12-31' };
+
+export interface Judged {
+  decision: Decision;
+  codes: string[];
+  rules: string[];
+}
+
+/**
+ * Decides a call to `callee` under the packs at `at`, with every registry fresh and the callee on
+ * none unless told, no consent unless given, the campaign's display number in order and the seller
+ * registered in Texas.
+ */
+export function judge(callee: string, at: number, options: { packs?: string[]; facts?: Partial<Facts>; listed?: string[]; ageDays?: number; input?: Partial<CallInput> } = {}): Judged {
+  const policy = policyFor(callee, options.packs ?? [packOf(callee)]);
+  const base = goodFacts({ consents: [], registries: registries(policy, at, options), registrations: [TEXAS_REGISTRATION], ...options.facts });
+  const decision = decide(call({ callee, ...options.input }), base, policy, at);
+  return { decision, codes: decision.reasons.map((r) => r.code), rules: decision.reasons.map((r) => r.rule) };
+}
+
+function packOf(callee: string): string {
+  const country = numberInfo(callee)?.country;
+  return ({ US: 'us', GB: 'uk', CA: 'ca', AU: 'au', CN: 'cn' } as Record<string, string>)[country ?? ''] ?? 'cn';
+}
+
+/** An instant from a local wall-clock time with its UTC offset, e.g. at('2026-03-10T20:00:00-04:00'). */
+export const at = (isoWithOffset: string) => Date.parse(isoWithOffset);
