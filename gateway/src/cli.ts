@@ -12,6 +12,13 @@ import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
 import { importRegistry } from './storage/registry';
 import { serve } from './serve';
+import { runAuditCommand } from './audit/cli';
+import { openAudit, type Audit } from './audit/open';
+
+/** The audit commands live beside the trail; they get the same parsing and database handling. */
+function runAudit(command: string, config: Config, o: Options): Promise<void> {
+  return runAuditCommand(command, config, o as Record<string, unknown>, { withDb, print, usage: (m) => new UsageError(m), operator: () => operator(o) });
+}
 
 const USAGE = `callgate — compliance gateway for outbound calls
 
@@ -28,6 +35,15 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                   [--pack cn] [--numbers id1,id2]
   token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+  audit export [--from ISO] [--to ISO] [--tenant T] [--callee +86…] [--campaign C] [--types t1,t2]
+               [--format ndjson|csv] [--pseudonymise] [--by WHO]
+                                          write an export and its signed manifest under DATA_DIR/exports
+  audit verify --file F --manifest M [--public-key K]…
+                                          check an export against its manifest, offline; exit 1 if altered
+  audit verify-db                         verify every chain and seal in the database
+  audit seal                              seal the chain heads now (the gateway does it on a schedule)
+  audit purge                             remove content past AUDIT_RETENTION_DAYS now, keeping hashes
+  audit public-key                        print the public key that signs seals and manifests
 `;
 
 class UsageError extends Error {}
@@ -58,6 +74,15 @@ const OPTIONS = {
   date: { type: 'string' },
   file: { type: 'string' },
   'calling-code': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  callee: { type: 'string' },
+  campaign: { type: 'string' },
+  types: { type: 'string' },
+  format: { type: 'string' },
+  pseudonymise: { type: 'boolean' },
+  manifest: { type: 'string' },
+  'public-key': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -83,11 +108,11 @@ const print = (value: unknown): void => {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");
 };
 
-async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+async function withDb<T>(config: Config, work: (db: Db, audit: Audit) => Promise<T>): Promise<T> {
   const db = connect(config);
   try {
     await migrate(db);
-    return await work(db);
+    return await work(db, await openAudit(db, config));
   } finally {
     await db.destroy();
   }
@@ -188,6 +213,7 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         print(result);
       });
     default:
+      if (command.startsWith('audit ')) return runAudit(command, config, o);
       throw new UsageError(`unknown command "${command}"`);
   }
 }
@@ -218,6 +244,7 @@ async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
-    if (code !== 0 || !process.argv.slice(2).includes('serve')) process.exitCode = code;
+    // A command may have set a failing exit code itself (a verification that found tampering).
+    if (code !== 0 || !process.argv.slice(2).includes('serve')) process.exitCode = code || process.exitCode;
   });
 }

@@ -1,4 +1,6 @@
 import type { Config } from './config';
+import { scheduleAuditPurge } from './jobs/audit-purge';
+import { scheduleAuditSeal } from './jobs/audit-seal';
 import { scheduleSpoolDrain } from './jobs/spool-drain';
 import { buildApp, createGateway, createLogger } from './server';
 
@@ -8,11 +10,13 @@ export async function serve(config: Config): Promise<void> {
   const gate = await createGateway(config, log);
   const app = await buildApp(gate, log);
   const drain = scheduleSpoolDrain(gate.db, gate.spool, log);
+  const auditJobs = [scheduleAuditSeal(gate.db, gate.audit, config.audit.sealSchedule, log), scheduleAuditPurge(gate.db, gate.audit.trail, config.audit.retentionDays, log)];
   await app.listen({ port: config.port, host: config.host });
   log.info({ database: config.databaseUrl ? 'mysql' : `sqlite in ${config.dataDir}`, policies: [...gate.policies.values()].map((p) => p.revisionId) }, 'callgate ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await drain.stop();
+    for (const job of auditJobs) await job.stop();
     await app.close();
     await gate.db.destroy();
     process.exit(0);

@@ -1,4 +1,5 @@
 import type {} from '@fastify/swagger';
+import type { Audit } from '../audit/open';
 import type { Config } from '../config';
 import type { DecisionService } from '../decisions/service';
 import type { DecisionSpool } from '../decisions/spool';
@@ -13,6 +14,8 @@ export interface GatewayContext {
   spool: DecisionSpool;
   policies: Map<string, CompiledPolicy>;
   signingSecret: string;
+  /** The tamper-evident trail, its signing key and its number pseudonyms. */
+  audit: Audit;
 }
 
 declare module 'fastify' {

@@ -1,3 +1,4 @@
+import type { TrailEvent } from '../audit/events';
 import type { CallInput, Decision } from '../engine/types';
 import { iso, isoOrNull } from '../iso';
 import { parseJson } from '../storage/json';
@@ -60,5 +61,18 @@ export function toAnswer(record: DecisionRecord) {
     nextAllowedAt: isoOrNull(record.nextAllowedAt),
     policyRevision: record.policyRevision,
     decidedAt: iso(record.decidedAt),
+  };
+}
+
+/** The trail event of a decision: the whole record, inputs, reasons, policy revision and timing. */
+export function decisionEvent(record: DecisionRecord): TrailEvent {
+  return {
+    type: 'decision',
+    at: record.decidedAt,
+    tenantId: record.call.tenantId,
+    campaignId: record.call.campaignId,
+    callee: record.call.callee,
+    subjectId: record.id,
+    payload: { decision: record },
   };
 }

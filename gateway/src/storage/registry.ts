@@ -1,5 +1,6 @@
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
+import { trailOf } from '../audit/trail';
 import { isE164 } from '../numbers/phone';
 import type { Db } from './db';
 
@@ -67,9 +68,11 @@ export async function importRegistry(
   }
   await flush();
   const row = { id: meta.listId, name: meta.name, country: meta.country, list_date: meta.listDate, version, entry_count: seen.size, loaded_at: Date.now() };
-  await db.transaction(async (trx) => {
+  await trailOf(db).record(db, async (trx) => {
     if (current) await trx('registry_lists').where({ id: meta.listId }).update(row);
     else await trx('registry_lists').insert(row);
+    const payload = { listId: meta.listId, name: meta.name, country: meta.country, listDate: meta.listDate, version, entries: seen.size, rejectedLines };
+    return { result: undefined, events: [{ type: 'registry.loaded', at: row.loaded_at, tenantId: null, subjectId: meta.listId, payload }] };
   });
   await db('registry_entries').where({ list_id: meta.listId }).andWhere('version', '<', version).delete();
   return { listId: meta.listId, version, entries: seen.size, rejectedLines, firstRejected };
