@@ -29,9 +29,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('type', 40).notNullable();
     t.string('tenant_id', 40).nullable();
     t.string('campaign_id', 40).nullable();
-    /** The callee in clear, for the per-person trail; emptied by the retention purge. */
-    t.string('callee', 16).nullable();
-    /** Keyed HMAC of the callee: hashed into the chain, so the clear column can be checked and purged. */
+    /** Keyed HMAC of the callee, hashed into the chain: the number itself is only in the payload. */
     t.string('callee_tag', 32).nullable();
     t.string('subject_id', 64).nullable();
     t.text('payload', 'mediumtext').nullable();

@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   } finally {
     await mariadb.stop();
   }
+  await (await import('./audit')).auditBench();
 }
 
 main().then(

@@ -89,7 +89,7 @@ for (const engine of ENGINES) {
     });
 
     it('the database chains and their seals verify', async () => {
-      const sealed = await sealChains(gw.gate.db, gw.gate.audit.signer, gw.gate.audit.pseudonyms);
+      const sealed = await sealChains(gw.gate.db, gw.gate.audit.signer);
       assert.deepEqual(sealed.refused, []);
       assert.ok(sealed.sealed.length > 0);
       const res = await gw.call('POST', '/v1/audit/verify', world.auditor);
@@ -192,7 +192,7 @@ for (const engine of ENGINES) {
 
     it('an edited or deleted record in the database is named by verification, even the newest after a seal', async () => {
       const db = gw.gate.db;
-      await sealChains(db, gw.gate.audit.signer, gw.gate.audit.pseudonyms);
+      await sealChains(db, gw.gate.audit.signer);
       const victim = await db('audit_events').where({ type: 'decision' }).orderBy('id', 'desc').first();
       await db('audit_events').where({ id: victim.id }).update({ type: 'call.outcome' });
       let report = (await gw.call('POST', '/v1/audit/verify', gw.admin)).json();

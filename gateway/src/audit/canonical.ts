@@ -66,8 +66,11 @@ export function parseLink(link: string): LinkFields {
   };
 }
 
+/** One-shot crypto.hash (Node ≥ 20.12) is about twice as fast as a Hash object for short inputs. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
+
 export function sha256(data: string | Buffer): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
+  return oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
 }
 
 /**

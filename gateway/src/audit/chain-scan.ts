@@ -1,6 +1,5 @@
 import type { Db } from '../storage/db';
 import { GENESIS, sha256 } from './canonical';
-import type { Pseudonymiser } from './keys';
 import { linkOfRow, type EventRow } from './trail';
 
 const PAGE = 5000;
@@ -32,8 +31,7 @@ export interface BadRecord {
 
 /**
  * Checks records one after another as they stream by: consecutive sequence numbers, each hash
- * recomputed from its link, each present payload against its hash, each clear callee against its
- * tag. Remembers the first problem only: that is the record an auditor is pointed to.
+ * recomputed from its link, each present payload against its hash. Remembers the first problem only: that is the record an auditor is pointed to.
  */
 export class ChainChecker {
   expectedSeq: number;
@@ -47,29 +45,27 @@ export class ChainChecker {
     readonly chain: string,
     fromSeq: number,
     prevHash: string,
-    private readonly pseudonyms: Pseudonymiser,
     private readonly watch: Set<number> = new Set(),
   ) {
     this.expectedSeq = fromSeq;
     this.prevHash = prevHash;
   }
 
-  /** Checks one row; returns its recomputed hash (what the next record must link to). */
+  /** Checks one row; returns its link (the bytes its hash must be the SHA-256 of). */
   check(row: StoredRow): string {
     const seq = Number(row.seq);
     if (seq !== this.expectedSeq) {
       this.fail(this.expectedSeq, seq > this.expectedSeq ? `records ${this.expectedSeq}..${seq - 1} are missing` : `record ${seq} is out of order or repeated`);
     }
-    const hash = sha256(linkOfRow(row, this.prevHash));
-    if (hash !== row.hash) this.fail(seq, 'its content or its predecessor differs from what was hashed');
+    const link = linkOfRow(row, this.prevHash);
+    if (sha256(link) !== row.hash) this.fail(seq, 'its content or its predecessor differs from what was hashed');
     else if (row.payload !== null && sha256(row.payload) !== row.payload_hash) this.fail(seq, 'its payload differs from what was hashed');
-    else if (row.callee !== null && this.pseudonyms.tag(row.callee) !== row.callee_tag) this.fail(seq, 'its callee differs from what was hashed');
     if (this.watch.has(seq)) this.hashesAt.set(seq, row.hash);
     this.records++;
     this.expectedSeq = seq + 1;
     // Continue from the stored hash, so one altered record is reported once, not with all after it.
     this.prevHash = row.hash;
-    return hash;
+    return link;
   }
 
   fail(seq: number, problem: string): void {

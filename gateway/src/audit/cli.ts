@@ -76,13 +76,13 @@ export async function runAuditCommand(command: string, config: Config, o: Record
     }
     case 'audit verify-db':
       return kit.withDb(config, async (db, audit) => {
-        const report = await verifyDatabase(db, audit.pseudonyms);
+        const report = await verifyDatabase(db);
         kit.print(report);
         if (!report.ok) process.exitCode = 1;
       });
     case 'audit seal':
       return kit.withDb(config, async (db, audit) => {
-        const result = await sealChains(db, audit.signer, audit.pseudonyms);
+        const result = await sealChains(db, audit.signer);
         kit.print(result);
         if (result.refused.length > 0) process.exitCode = 1;
       });

@@ -10,7 +10,6 @@ import { ChainChecker, chainPages, hashBefore, type BadRecord, type StoredRow } 
 import { CSV_HEADER, formatLine, type ExportFormat, type ExportLine } from './export-format';
 import type { Audit } from './open';
 import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
-import { linkOfRow } from './trail';
 
 export interface ExportFilter {
   from?: number;
@@ -152,14 +151,14 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
     for (const range of await chainRanges(db, filter, calleeTag)) {
       const seals = allSeals.filter((s) => s.chain === range.chain && s.seq >= range.lo && s.seq <= range.hi);
       const prevHash = (await hashBefore(db, range.chain, range.lo)) ?? '';
-      const checker = new ChainChecker(range.chain, range.lo, prevHash, audit.pseudonyms, new Set(seals.map((s) => s.seq)));
+      const checker = new ChainChecker(range.chain, range.lo, prevHash, new Set(seals.map((s) => s.seq)));
       const entry: ChainManifest = { chain: range.chain, firstSeq: range.lo, lastSeq: range.hi, prevHash, firstHash: '', lastHash: '', records: 0, omitted: 0 };
       if (!prevHash) checker.fail(range.lo - 1, `record ${range.lo - 1}, which the export starts after, is missing`);
       let run: ExportLine | null = null;
-      let prev = prevHash;
+      let last = prevHash;
       for await (const page of chainPages(db, range.chain, range.lo, range.hi)) {
         for (const row of page) {
-          checker.check(row);
+          const link = checker.check(row);
           if (!matches(row, filter, calleeTag)) {
             run ??= { kind: 'omitted', chain: range.chain, fromSeq: Number(row.seq), toSeq: 0, at: null, type: null, hash: '', link: null, payload: null };
             run.toSeq = Number(row.seq);
@@ -168,14 +167,14 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
           } else {
             if (run) out.line(formatLine(run, format));
             run = null;
-            out.line(formatLine(recordLine(row, prev, pseudonymise, audit, counts), format));
+            out.line(formatLine(recordLine(row, link, pseudonymise, audit, counts), format));
             if (entry.records === 0) entry.firstHash = row.hash;
             entry.records++;
           }
-          prev = row.hash;
+          last = row.hash;
         }
       }
-      entry.lastHash = prev;
+      entry.lastHash = last;
       if (checker.lastSeq !== range.hi) checker.fail(checker.lastSeq + 1, `records ${checker.lastSeq + 1}..${range.hi} are missing`);
       for (const seal of seals) {
         if (!sealSignatureValid(seal, keys) || checker.hashesAt.get(seal.seq) !== seal.hash) checker.fail(seal.seq, `record ${seal.seq} differs from its seal`);
@@ -223,8 +222,8 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
   return signManifest(body, audit);
 }
 
-function recordLine(row: StoredRow, prevHash: string, pseudonymise: boolean, audit: Audit, counts: ManifestBody['counts']): ExportLine {
-  const base = { chain: row.chain_id, fromSeq: Number(row.seq), toSeq: Number(row.seq), at: iso(Number(row.at)), type: row.type, hash: row.hash, link: linkOfRow(row, prevHash) };
+function recordLine(row: StoredRow, link: string, pseudonymise: boolean, audit: Audit, counts: ManifestBody['counts']): ExportLine {
+  const base = { chain: row.chain_id, fromSeq: Number(row.seq), toSeq: Number(row.seq), at: iso(Number(row.at)), type: row.type, hash: row.hash, link };
   counts.records++;
   if (row.payload === null) {
     counts.purged++;

@@ -75,11 +75,23 @@ export async function loadPseudonymKey(db: Db, configured: string | null): Promi
 }
 
 export class Pseudonymiser {
-  constructor(private readonly key: Buffer) {}
+  private readonly key: crypto.KeyObject;
+  /** Numbers recur (a callee is decided many times): remembering tags spares an HMAC per record. */
+  private readonly tags = new Map<string, string>();
+
+  constructor(key: Buffer) {
+    this.key = crypto.createSecretKey(key);
+  }
 
   /** 128 bits of HMAC-SHA256(key, number), hex. */
   tag(number: string): string {
-    return crypto.createHmac('sha256', this.key).update(number).digest('hex').slice(0, 32);
+    let tag = this.tags.get(number);
+    if (tag === undefined) {
+      tag = crypto.createHmac('sha256', this.key).update(number).digest('hex').slice(0, 32);
+      if (this.tags.size >= 100_000) this.tags.clear();
+      this.tags.set(number, tag);
+    }
+    return tag;
   }
 
   /** Every E.164 number in a text replaced by its pseudonym. */

@@ -4,8 +4,7 @@ import { JOB_STREAM, type AuditTrail } from './trail';
 const BATCH = 2000;
 
 /**
- * Retention: the content of records older than the retention period is removed — payload and the
- * number in clear — while the hashes stay, so every chain still verifies and the trail still shows
+ * Retention: the content (payload) of records older than the retention period is removed, while the hashes stay, so every chain still verifies and the trail still shows
  * that a record existed, of which type, when and for which tenant. Records one purge at a time, with
  * an audit.purge event naming the cut-off and the count.
  */
@@ -16,7 +15,7 @@ export async function purgeExpired(db: Db, trail: AuditTrail, retentionDays: num
   for (;;) {
     const ids: (number | string)[] = await db('audit_events').where('at', '<', cutoff).whereNull('purged_at').orderBy('at').limit(BATCH).pluck('id');
     if (ids.length === 0) break;
-    purged += await db('audit_events').whereIn('id', ids).whereNull('purged_at').update({ payload: null, callee: null, purged_at: now });
+    purged += await db('audit_events').whereIn('id', ids).whereNull('purged_at').update({ payload: null, purged_at: now });
   }
   if (purged > 0) {
     await trail.record(db, async () => ({ result: undefined, events: [{ type: 'audit.purge', tenantId: null, payload: { cutoff, retentionDays, purged } }] }), JOB_STREAM);

@@ -1,7 +1,7 @@
 import type { Db } from '../storage/db';
 import { sealBytes } from './canonical';
 import { ChainChecker, chainPages, type BadRecord } from './chain-scan';
-import { verifySignature, type AuditSigner, type Pseudonymiser } from './keys';
+import { verifySignature, type AuditSigner } from './keys';
 
 export interface Seal {
   chain: string;
@@ -45,7 +45,7 @@ export interface SealResult {
  * since then: a seal vouches only for a chain that verifies. Any instance may seal any chain
  * (the gateway's and the CLI's); sealing the same head twice is harmless.
  */
-export async function sealChains(db: Db, signer: AuditSigner, pseudonyms: Pseudonymiser): Promise<SealResult> {
+export async function sealChains(db: Db, signer: AuditSigner): Promise<SealResult> {
   const result: SealResult = { sealed: [], refused: [] };
   const heads = await db('audit_chains').where('seq', '>', 0).select('chain_id', 'seq', 'head_hash');
   const maxima: { chain_id: string; seq: number }[] = await db('audit_seals').groupBy('chain_id').select('chain_id').max({ seq: 'seq' });
@@ -56,7 +56,7 @@ export async function sealChains(db: Db, signer: AuditSigner, pseudonyms: Pseudo
     const sealedSeq = lastSeals.get(chain) ?? 0;
     if (headSeq <= sealedSeq) continue;
     const previous = sealedSeq > 0 ? await db('audit_seals').where({ chain_id: chain, seq: sealedSeq }).first() : null;
-    const checker = new ChainChecker(chain, sealedSeq + 1, previous ? previous.hash : '0'.repeat(64), pseudonyms);
+    const checker = new ChainChecker(chain, sealedSeq + 1, previous ? previous.hash : '0'.repeat(64));
     for await (const page of chainPages(db, chain, sealedSeq + 1, headSeq)) for (const row of page) checker.check(row);
     if (checker.lastSeq !== headSeq) checker.fail(checker.lastSeq + 1, `the head says ${headSeq} records but the chain ends at ${checker.lastSeq}`);
     else if (checker.prevHash !== head.head_hash) checker.fail(headSeq, 'the head hash differs from the last record');

@@ -18,7 +18,6 @@ export interface EventRow {
   type: string;
   tenant_id: string | null;
   campaign_id: string | null;
-  callee: string | null;
   callee_tag: string | null;
   subject_id: string | null;
   payload: string | null;
@@ -91,7 +90,6 @@ export class AuditTrail {
     const now = Date.now();
     const rows: EventRow[] = events.map((e) => {
       const payload = JSON.stringify(e.payload ?? null);
-      const callee = e.callee ?? null;
       const row: EventRow = {
         chain_id: chainId,
         seq: ++seq,
@@ -99,8 +97,7 @@ export class AuditTrail {
         type: e.type,
         tenant_id: e.tenantId ?? null,
         campaign_id: e.campaignId ?? null,
-        callee,
-        callee_tag: callee === null ? null : this.pseudonyms.tag(callee),
+        callee_tag: e.callee ? this.pseudonyms.tag(e.callee) : null,
         subject_id: e.subjectId ?? null,
         payload,
         payload_hash: sha256(payload),

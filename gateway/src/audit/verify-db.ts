@@ -1,7 +1,6 @@
 import type { Db } from '../storage/db';
 import { GENESIS } from './canonical';
 import { ChainChecker, chainPages, type BadRecord } from './chain-scan';
-import type { Pseudonymiser } from './keys';
 import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
 
 export interface ChainReport {
@@ -25,7 +24,7 @@ export interface VerifyReport {
  * sequence numbers, the head row, and every seal (signature, and the sealed record still there
  * with the sealed hash — so deleting the newest records and rewinding the head is caught).
  */
-export async function verifyDatabase(db: Db, pseudonyms: Pseudonymiser): Promise<VerifyReport> {
+export async function verifyDatabase(db: Db): Promise<VerifyReport> {
   const heads = new Map((await db('audit_chains').select('chain_id', 'seq', 'head_hash')).map((r) => [r.chain_id as string, { seq: Number(r.seq), hash: r.head_hash as string }]));
   const stored: string[] = await db('audit_events').distinct('chain_id').pluck('chain_id');
   const seals = await listSeals(db);
@@ -34,7 +33,7 @@ export async function verifyDatabase(db: Db, pseudonyms: Pseudonymiser): Promise
   const report: VerifyReport = { ok: true, records: 0, chains: [] };
   for (const chain of chainIds) {
     const chainSeals = seals.filter((s) => s.chain === chain);
-    const checker = new ChainChecker(chain, 1, GENESIS, pseudonyms, new Set(chainSeals.map((s) => s.seq)));
+    const checker = new ChainChecker(chain, 1, GENESIS, new Set(chainSeals.map((s) => s.seq)));
     for await (const page of chainPages(db, chain, 1, Number.MAX_SAFE_INTEGER)) for (const row of page) checker.check(row);
     checkHead(checker, heads.get(chain));
     checkSeals(checker, chainSeals, keys);

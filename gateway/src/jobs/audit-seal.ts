@@ -10,7 +10,7 @@ export function scheduleAuditSeal(db: Db, audit: Audit, schedule: string, log: F
     schedule,
     async () => {
       try {
-        const { refused } = await sealChains(db, audit.signer, audit.pseudonyms);
+        const { refused } = await sealChains(db, audit.signer);
         for (const bad of refused) log.error({ bad }, 'audit chain does not verify: not sealed');
       } catch (error) {
         log.warn({ err: error }, 'audit chains not sealed this time');

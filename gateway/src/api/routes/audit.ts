@@ -208,7 +208,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async () => verifyDatabase(db, audit.pseudonyms),
+    async () => verifyDatabase(db),
   );
 
   app.get(
