@@ -15,7 +15,7 @@ import { verifyExportFile } from '../src/audit/verify-file';
 import { loadConfig } from '../src/config';
 import { decide } from '../src/engine/engine';
 import type { TrailEvent } from '../src/audit/events';
-import { decisionEvent, type DecisionRecord } from '../src/decisions/record';
+import { decisionEvent, toRow, type DecisionRecord } from '../src/decisions/record';
 import { loadPacks } from '../src/policy/loader';
 import { connect, migrate } from '../src/storage/db';
 import { call, goodFacts } from '../test/support/facts';
@@ -42,7 +42,7 @@ function events(from: number, count: number): TrailEvent[] {
       input: { call: call() },
       timing: { queuedUs: 120, engineUs: 11, batchSize: BATCH },
     };
-    return decisionEvent(record);
+    return decisionEvent(toRow(record));
   });
 }
 
@@ -60,7 +60,7 @@ export async function auditBench(): Promise<void> {
       await db.transaction(async (trx) => {
         for (let b = 0; b < 8 && done + b * BATCH < RECORDS; b++) {
           const batch = events(done + b * BATCH, Math.min(BATCH, RECORDS - done - b * BATCH));
-          bytes += batch.reduce((sum, e) => sum + JSON.stringify(e.payload).length, 0);
+          bytes += batch.reduce((sum, e) => sum + (e.payloadJson ?? '').length, 0);
           await audit.trail.append(trx, DECISION_STREAMS[b % 4], batch);
         }
       });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { mintToken, loadSigningSecret, ROLES, type Role } from './auth/tokens';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -112,7 +113,9 @@ async function withDb<T>(config: Config, work: (db: Db, audit: Audit) => Promise
   const db = connect(config);
   try {
     await migrate(db);
-    return await work(db, await openAudit(db, config));
+    // Commands append to one chain per host (head locks serialise concurrent commands), not one per process.
+    const instanceId = process.env.INSTANCE_ID || `cli-${os.hostname()}`;
+    return await work(db, await openAudit(db, { ...config, instanceId }));
   } finally {
     await db.destroy();
   }

@@ -30,4 +30,6 @@ export interface TrailEvent {
   /** The id of the thing recorded (decision, consent, opt-out, …). */
   subjectId?: string | null;
   payload: unknown;
+  /** The payload already as JSON text, when the caller has it: it is stored and hashed as given. */
+  payloadJson?: string;
 }

@@ -89,7 +89,7 @@ export class AuditTrail {
     let prev: string = head.head_hash;
     const now = Date.now();
     const rows: EventRow[] = events.map((e) => {
-      const payload = JSON.stringify(e.payload ?? null);
+      const payload = e.payloadJson ?? JSON.stringify(e.payload ?? null);
       const row: EventRow = {
         chain_id: chainId,
         seq: ++seq,

@@ -64,15 +64,24 @@ export function toAnswer(record: DecisionRecord) {
   };
 }
 
-/** The trail event of a decision: the whole record, inputs, reasons, policy revision and timing. */
-export function decisionEvent(record: DecisionRecord): TrailEvent {
+/**
+ * The trail event of a decision: the whole record, inputs, reasons, policy revision and timing.
+ * Its JSON is assembled from the row's JSON columns, so a decision's inputs are serialised once.
+ */
+export function decisionEvent(row: DecisionRow): TrailEvent {
+  const payloadJson =
+    `{"decision":{"id":${JSON.stringify(row.id)},"decidedAt":${row.decided_at},"instanceId":${JSON.stringify(row.instance_id)},` +
+    `"call":${JSON.stringify({ tenantId: row.tenant_id, campaignId: row.campaign_id, callee: row.callee, caller: row.caller })},` +
+    `"allow":${Boolean(row.allow)},"reasons":${row.reasons},"nextAllowedAt":${row.next_allowed_at ?? null},` +
+    `"policyRevision":${JSON.stringify(row.policy_revision)},"ruleIds":${row.rule_ids},"input":${row.input},"timing":${row.timing}}}`;
   return {
     type: 'decision',
-    at: record.decidedAt,
-    tenantId: record.call.tenantId,
-    campaignId: record.call.campaignId,
-    callee: record.call.callee,
-    subjectId: record.id,
-    payload: { decision: record },
+    at: row.decided_at,
+    tenantId: row.tenant_id,
+    campaignId: row.campaign_id,
+    callee: row.callee,
+    subjectId: row.id,
+    payload: null,
+    payloadJson,
   };
 }

@@ -138,11 +138,12 @@ export class DecisionService {
           return record;
         });
         const records = outcomes.filter((o): o is DecisionRecord => !(o instanceof AppError));
-        if (records.length > 0) await trx('decisions').insert(records.map(toRow));
+        const rows = records.map(toRow);
+        if (rows.length > 0) await trx('decisions').insert(rows);
         const attempts = records.filter((r) => r.allow).map((r) => attemptRow(r));
         if (attempts.length > 0) await trx('call_attempts').insert(attempts);
         // Invariant 3 includes the trail: the answer leaves only once the trail event is committed.
-        await this.options.audit.append(trx, stream, records.map(decisionEvent));
+        await this.options.audit.append(trx, stream, rows.map(decisionEvent));
         return outcomes;
       },
       mysql ? { isolationLevel: 'read committed' } : undefined,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../storage/db';
 import { JOB_STREAM, trailOf } from '../audit/trail';
-import { decisionEvent, fromRow, type DecisionRow } from './record';
+import { decisionEvent, type DecisionRow } from './record';
 
 /**
  * When the database is unreachable, the fail-closed denials are still decisions and must be kept:
@@ -84,7 +84,7 @@ async function copyChunk(db: Db, rows: DecisionRow[]): Promise<void> {
       const stored = new Set(await trx('decisions').whereIn('id', rows.map((r) => r.id)).pluck('id'));
       const fresh = rows.filter((r) => !stored.has(r.id));
       if (fresh.length > 0) await trx('decisions').insert(fresh);
-      return { result: undefined, events: fresh.map((r) => decisionEvent(fromRow(r))) };
+      return { result: undefined, events: fresh.map(decisionEvent) };
     },
     JOB_STREAM,
   );
