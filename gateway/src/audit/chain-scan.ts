@@ -4,13 +4,17 @@ import { linkOfRow, type EventRow } from './trail';
 
 const PAGE = 5000;
 
-export type StoredRow = EventRow & { id: number | string };
+/** What hashing, exporting and verifying read of a record: the link's fields, payload and hashes. */
+const CHAINED_COLUMNS = ['chain_id', 'seq', 'at', 'type', 'tenant_id', 'campaign_id', 'callee_tag', 'payload', 'payload_hash', 'hash'] as const;
+
+export type StoredRow = Pick<EventRow, (typeof CHAINED_COLUMNS)[number]>;
 
 /** A chain's records from one sequence number to another, page by page, in order: flat memory. */
 export async function* chainPages(db: Db, chainId: string, fromSeq: number, toSeq: number): AsyncGenerator<StoredRow[]> {
   let next = fromSeq;
   while (next <= toSeq) {
     const rows: StoredRow[] = await db('audit_events')
+      .select(CHAINED_COLUMNS)
       .where({ chain_id: chainId })
       .andWhere('seq', '>=', next)
       .andWhere('seq', '<=', toSeq)
