@@ -8,9 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { canonicalJson } from '../src/audit/canonical';
 import type { SignedManifest } from '../src/audit/export';
 import { exportDir } from '../src/audit/exports';
+import { loadSigner } from '../src/audit/keys';
 import { purgeExpired } from '../src/audit/purge';
 import { sealChains } from '../src/audit/seals';
 import { verifyExportFile } from '../src/audit/verify-file';
+import { ConfigError, loadConfig } from '../src/config';
 import { fromRow, toRow } from '../src/decisions/record';
 import { projectRoot } from '../src/paths';
 import { ENGINES } from './support/db';
@@ -26,6 +28,28 @@ function tampered(file: string, edit: (lines: string[]) => string[]): string {
   fs.writeFileSync(copy, edit(lines).join('\n') + '\n');
   return copy;
 }
+
+describe('audit configuration', () => {
+  const fails = (env: Record<string, string>, message: RegExp) => assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message));
+
+  it('has defaults: generated keys, three years of retention, seals every 30 s', () => {
+    assert.deepEqual(loadConfig({}).audit, { signingKeyFile: null, pseudonymKey: null, retentionDays: 1095, sealSchedule: '*/30 * * * * *' });
+  });
+
+  it('refuses a short pseudonym key, a bad retention and a bad seal schedule with a clear message', () => {
+    fails({ AUDIT_PSEUDONYM_KEY: 'short' }, /AUDIT_PSEUDONYM_KEY must be at least 32/);
+    fails({ AUDIT_RETENTION_DAYS: '-1' }, /AUDIT_RETENTION_DAYS must be an integer/);
+    fails({ AUDIT_SEAL_SCHEDULE: 'every minute' }, /AUDIT_SEAL_SCHEDULE is not a cron expression/);
+  });
+
+  it('refuses a signing key file that is missing or not Ed25519', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keys-'));
+    assert.throws(() => loadSigner(path.join(dir, 'none.pem'), dir), /does not exist/);
+    const rsa = path.join(dir, 'rsa.pem');
+    fs.writeFileSync(rsa, crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    assert.throws(() => loadSigner(rsa, dir), /must be an Ed25519 key/);
+  });
+});
 
 for (const engine of ENGINES) {
   describe(`audit trail on ${engine}`, () => {
@@ -198,6 +222,12 @@ for (const engine of ENGINES) {
       let report = (await gw.call('POST', '/v1/audit/verify', gw.admin)).json();
       assert.equal(report.ok, false);
       assert.deepEqual([report.firstBad.chain, report.firstBad.seq], [victim.chain_id, Number(victim.seq)]);
+      const during = (await gw.call('POST', '/v1/audit/exports', gw.admin, { format: 'ndjson' })).json().manifest as SignedManifest;
+      assert.equal(during.integrity.ok, false, 'an export made from an altered trail says so');
+      assert.equal(during.integrity.firstBad?.seq, Number(victim.seq));
+      const offline = await verifyExportFile(path.join(exportDir(gw.gate.config.dataDir), during.file.name), during, [publicKey]);
+      assert.equal(offline.ok, false);
+      assert.equal(offline.firstBad?.seq, Number(victim.seq));
       await db('audit_events').where({ id: victim.id }).update({ type: victim.type });
       // Delete the sealed newest record of a chain and rewind its head to hide it: the seal catches it.
       const head = await db('audit_chains').where({ chain_id: victim.chain_id }).first();
