@@ -13,6 +13,7 @@ import { mintToken } from '../src/auth/tokens';
 import { loadConfig, type Config } from '../src/config';
 import { decide } from '../src/engine/engine';
 import { loadPacks } from '../src/policy/loader';
+import { openAudit } from '../src/audit/open';
 import { connect, migrate } from '../src/storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from '../src/storage/entities';
 import { projectRoot } from '../src/paths';
@@ -103,6 +104,7 @@ async function seed(config: Config): Promise<{ campaignId: string; tenantId: str
   const db = connect(config);
   try {
     await migrate(db);
+    await openAudit(db, config);
     const tenant = await createTenant(db, { legalName: 'Bench Co', uscc: '91350100M000100Y43', country: 'CN' });
     await setTenantVerification(db, tenant.id, 'verified', {}, 'bench');
     const brand = await createBrand(db, tenant.id, 'Bench');
@@ -176,6 +178,7 @@ async function main(): Promise<void> {
   } finally {
     await mariadb.stop();
   }
+  await (await import('./audit')).auditBench();
 }
 
 main().then(

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { mintToken, loadSigningSecret, ROLES, type Role } from './auth/tokens';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -15,6 +16,13 @@ import { createRegistration } from './storage/registrations';
 import { importRegistry, type ImportProgress } from './storage/registry';
 import { serve } from './serve';
 import { createUser, type UserRole } from '../../admin/api/users';
+import { runAuditCommand } from './audit/cli';
+import { openAudit, type Audit } from './audit/open';
+
+/** The audit commands live beside the trail; they get the same parsing and database handling. */
+function runAudit(command: string, config: Config, o: Options): Promise<void> {
+  return runAuditCommand(command, config, o as Record<string, unknown>, { withDb, print, usage: (m) => new UsageError(m), operator: () => operator(o) });
+}
 
 const USAGE = `callgate — compliance gateway for outbound calls
 
@@ -38,6 +46,15 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   ban add --region US-LA --from YYYY-MM-DD --to YYYY-MM-DD --reason TEXT --by WHO
   ban list
   ban revoke --id BAN --by WHO
+  audit export [--from ISO] [--to ISO] [--tenant T] [--callee +86…] [--campaign C] [--types t1,t2]
+               [--format ndjson|csv] [--pseudonymise] [--by WHO]
+                                          write an export and its signed manifest under DATA_DIR/exports
+  audit verify --file F --manifest M [--public-key K]…
+                                          check an export against its manifest, offline; exit 1 if altered
+  audit verify-db                         verify every chain and seal in the database
+  audit seal                              seal the chain heads now (the gateway does it on a schedule)
+  audit purge                             remove content past AUDIT_RETENTION_DAYS now, keeping hashes
+  audit public-key                        print the public key that signs seals and manifests
 `;
 
 class UsageError extends Error {}
@@ -74,6 +91,13 @@ const OPTIONS = {
   authority: { type: 'string' },
   reference: { type: 'string' },
   reason: { type: 'string' },
+  callee: { type: 'string' },
+  campaign: { type: 'string' },
+  types: { type: 'string' },
+  format: { type: 'string' },
+  pseudonymise: { type: 'boolean' },
+  manifest: { type: 'string' },
+  'public-key': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -111,11 +135,13 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
-async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+async function withDb<T>(config: Config, work: (db: Db, audit: Audit) => Promise<T>): Promise<T> {
   const db = connect(config);
   try {
     await migrate(db);
-    return await work(db);
+    // Commands append to one chain per host (head locks serialise concurrent commands), not one per process.
+    const instanceId = process.env.INSTANCE_ID || `cli-${os.hostname()}`;
+    return await work(db, await openAudit(db, { ...config, instanceId }));
   } finally {
     await db.destroy();
   }
@@ -251,6 +277,7 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         print(ban);
       });
     default:
+      if (command.startsWith('audit ')) return runAudit(command, config, o);
       throw new UsageError(`unknown command "${command}"`);
   }
 }
@@ -281,6 +308,7 @@ async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
-    if (code !== 0 || !process.argv.slice(2).includes('serve')) process.exitCode = code;
+    // A command may have set a failing exit code itself (a verification that found tampering).
+    if (code !== 0 || !process.argv.slice(2).includes('serve')) process.exitCode = code || process.exitCode;
   });
 }

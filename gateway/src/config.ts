@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import cron from 'node-cron';
 
 export interface Config {
   port: number;
@@ -17,6 +18,19 @@ export interface Config {
   decisionBatchMax: number;
   /** JSON file of do-not-call registries to refresh on a schedule; unset: none. */
   registrySources: string | null;
+  audit: AuditConfig;
+}
+
+/** The tamper-evident trail (see README, "The audit trail"). */
+export interface AuditConfig {
+  /** PEM Ed25519 private key signing seals and export manifests; unset: generated in dataDir. */
+  signingKeyFile: string | null;
+  /** HMAC key for number tags and pseudonyms; unset: generated once and kept in the database. */
+  pseudonymKey: string | null;
+  /** Days after which event payloads are purged (hashes stay); 0 keeps them for ever. */
+  retentionDays: number;
+  /** node-cron schedule of chain sealing. */
+  sealSchedule: string;
 }
 
 export class ConfigError extends Error {}
@@ -56,6 +70,19 @@ function jwtSecret(env: Env): string | null {
   return raw;
 }
 
+function auditConfig(env: Env): AuditConfig {
+  const pseudonymKey = env.AUDIT_PSEUDONYM_KEY || null;
+  if (pseudonymKey && pseudonymKey.length < 32) throw new ConfigError('AUDIT_PSEUDONYM_KEY must be at least 32 characters long');
+  const sealSchedule = env.AUDIT_SEAL_SCHEDULE || '*/30 * * * * *';
+  if (!cron.validate(sealSchedule)) throw new ConfigError(`AUDIT_SEAL_SCHEDULE is not a cron expression: "${sealSchedule}"`);
+  return {
+    signingKeyFile: env.AUDIT_SIGNING_KEY_FILE ? path.resolve(env.AUDIT_SIGNING_KEY_FILE) : null,
+    pseudonymKey,
+    retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 1095, 0, 36500),
+    sealSchedule,
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -72,5 +99,6 @@ export function loadConfig(env: Env = process.env): Config {
     instanceId: env.INSTANCE_ID || `${os.hostname()}-${process.pid}`,
     decisionBatchMax: integer(env, 'DECISION_BATCH_MAX', 256, 1, 5000),
     registrySources: env.REGISTRY_SOURCES ? path.resolve(env.REGISTRY_SOURCES) : null,
+    audit: auditConfig(env),
   };
 }

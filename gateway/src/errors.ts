@@ -15,6 +15,7 @@ export const ERRORS = {
   CAMPAIGN_NOT_FOUND: { status: 404, message: 'No such campaign' },
   CALLER_NUMBER_NOT_FOUND: { status: 404, message: 'No such caller number' },
   DECISION_NOT_FOUND: { status: 404, message: 'No such decision' },
+  EXPORT_NOT_FOUND: { status: 404, message: 'No such audit export' },
   POLICY_PACK_NOT_FOUND: { status: 422, message: 'No such policy pack' },
   CALLER_NUMBER_TAKEN: { status: 409, message: 'This number is already registered to a tenant' },
   TENANT_EXISTS: { status: 409, message: 'A tenant with this unified social credit code exists' },

@@ -1,5 +1,7 @@
 import type { Config } from './config';
 import { readRegistrySources, scheduleRegistryRefresh } from './jobs/registry-refresh';
+import { scheduleAuditPurge } from './jobs/audit-purge';
+import { scheduleAuditSeal } from './jobs/audit-seal';
 import { scheduleSpoolDrain } from './jobs/spool-drain';
 import { buildApp, createGateway, createLogger } from './server';
 
@@ -11,12 +13,14 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(gate, log);
   const drain = scheduleSpoolDrain(gate.db, gate.spool, log);
   const refresh = scheduleRegistryRefresh(gate.db, gate.registries, sources, log);
+  const auditJobs = [scheduleAuditSeal(gate.db, gate.audit, config.audit.sealSchedule, log), scheduleAuditPurge(gate.db, gate.audit.trail, config.audit.retentionDays, log)];
   await app.listen({ port: config.port, host: config.host });
   log.info({ database: config.databaseUrl ? 'mysql' : `sqlite in ${config.dataDir}`, policies: [...gate.policies.values()].map((p) => p.revisionId) }, 'callgate ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await drain.stop();
     await refresh.stop();
+    for (const job of auditJobs) await job.stop();
     await app.close();
     await gate.db.destroy();
     process.exit(0);

@@ -4,8 +4,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { auth } from './api/auth';
+import { openAudit, type Audit } from './audit/open';
+import { JOB_STREAM } from './audit/trail';
 import type { GatewayContext } from './api/context';
 import { installErrorHandling } from './api/error-handler';
+import { auditRoutes } from './api/routes/audit';
 import { callRoutes } from './api/routes/calls';
 import { callerNumberRoutes } from './api/routes/caller-numbers';
 import { campaignRoutes } from './api/routes/campaigns';
@@ -60,16 +63,28 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes]) {
     await app.register(routes);
   }
   return app;
 }
 
 /** Records every pack revision in force, so a decision's policyRevision always resolves to its rules. */
-async function recordPolicyRevisions(db: Db, policies: Map<string, CompiledPolicy>): Promise<void> {
-  const rows = [...policies.values()].map((p) => ({ revision_id: p.revisionId, pack_id: p.pack.id, content: JSON.stringify(p.pack), created_at: Date.now() }));
-  if (rows.length > 0) await db('policy_revisions').insert(rows).onConflict('revision_id').ignore();
+async function recordPolicyRevisions(db: Db, audit: Audit, policies: Map<string, CompiledPolicy>): Promise<void> {
+  const known = new Set(await db('policy_revisions').pluck('revision_id'));
+  const rows = [...policies.values()].filter((p) => !known.has(p.revisionId)).map((p) => ({ revision_id: p.revisionId, pack_id: p.pack.id, content: JSON.stringify(p.pack), created_at: Date.now() }));
+  if (rows.length === 0) return;
+  try {
+    await audit.trail.record(db, async (trx) => {
+      await trx('policy_revisions').insert(rows);
+      const events = rows.map((r) => ({ type: 'policy.recorded' as const, at: r.created_at, tenantId: null, subjectId: r.revision_id, payload: { revisionId: r.revision_id, packId: r.pack_id, recordedBy: audit.trail.instanceId, content: r.content } }));
+      return { result: undefined, events };
+    }, JOB_STREAM);
+  } catch (error) {
+    // Another instance starting at the same moment recorded them first.
+    const now = new Set(await db('policy_revisions').pluck('revision_id'));
+    if (!rows.every((r) => now.has(r.revision_id))) throw error;
+  }
 }
 
 /** Connects, migrates and wires the services; the caller owns listening and shutdown. */
@@ -77,13 +92,14 @@ export async function createGateway(config: Config, log: FastifyBaseLogger): Pro
   const db = connect(config);
   await migrate(db);
   const policies = loadPacks(config.policyDir ?? undefined);
-  await recordPolicyRevisions(db, policies);
+  const audit = await openAudit(db, config);
+  await recordPolicyRevisions(db, audit, policies);
   const spool = new DecisionSpool(path.join(config.dataDir, 'spool'));
   const policyStore = new PolicyStore(db, policies);
   const registries = new RegistryStore(db);
   await registries.sync();
-  const decisions = new DecisionService(db, { policyStore, registries }, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log });
-  return { config, db, decisions, spool, policies, policyStore, registries, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir) };
+  const decisions = new DecisionService(db, { policyStore, registries }, spool, { instanceId: config.instanceId, batchMax: config.decisionBatchMax, log, audit: audit.trail });
+  return { config, db, decisions, spool, policies, policyStore, registries, signingSecret: loadSigningSecret(config.jwtSecret, config.dataDir), audit };
 }
 
 export function createLogger(level: string): FastifyBaseLogger {

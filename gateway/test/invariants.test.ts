@@ -93,6 +93,25 @@ describe('invariants across two gateway instances on MariaDB', () => {
     }
     const lost = answered.filter((id) => !stored.has(id));
     assert.deepEqual(lost, [], `${lost.length} answered decisions were lost`);
+    const traced = new Set<string>();
+    for (let i = 0; i < answered.length; i += 500) {
+      for (const row of await db('audit_events').where({ type: 'decision' }).whereIn('subject_id', answered.slice(i, i + 500)).select('subject_id')) traced.add(row.subject_id);
+    }
+    assert.equal(traced.size, answered.length, 'every answered decision has its trail event');
+  });
+
+  it('after concurrent load from both instances, every chain verifies, with one trail event per decision', async () => {
+    const callees = Array.from({ length: 40 }, nextCallee);
+    const answers = await Promise.all(callees.map((callee, i) => (i % 2 ? a : b).client.decide(world, callee)));
+    assert.ok(answers.every((r) => r.statusCode === 200), answers.map((r) => r.body).join('\n'));
+    await Promise.all(callees.map((callee, i) => (i % 2 ? b : a).client.ok('/v1/opt-outs', world.dialer, { callee, scope: 'tenant', source: 'api' })));
+    const report = (await a.client.call('POST', '/v1/audit/verify', a.client.admin)).json();
+    assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+    const chains: string[] = report.chains.map((c: { chain: string }) => c.chain);
+    assert.ok(chains.some((c) => c.startsWith('gw-a/d')) && chains.some((c) => c.startsWith('gw-b/d')), chains.join(', '));
+    const [{ n }] = await db('decisions').count({ n: '*' });
+    const [{ m }] = await db('audit_events').where({ type: 'decision' }).count({ m: '*' });
+    assert.equal(Number(m), Number(n), 'one trail event per decision');
   });
 });
 
@@ -147,6 +166,8 @@ describe('fail closed when the database is down (MariaDB stopped)', () => {
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.deepEqual(stored.sort(), [...ids].sort());
+    const traced = await db('audit_events').where({ type: 'decision' }).whereIn('subject_id', ids).pluck('subject_id');
+    assert.deepEqual(traced.sort(), [...ids].sort(), 'spooled decisions get their trail events when stored');
     assert.equal((await gw.client.decide(world, callee)).json().allow, true, 'decides again once the database is back');
   });
 });

@@ -59,7 +59,8 @@ async function authPlugin(app: FastifyInstance, options: { secret: string; db: D
     if (!LOGGED_ROLES.includes(request.principal.role)) return;
     const params = request.params as Record<string, string> | undefined;
     const target = params ? Object.values(params)[0] ?? null : null;
-    await logAction(options.db, request.principal, `${request.method} ${request.routeOptions.url}`, target, { url: request.url });
+    const callee = (request.query as Record<string, unknown> | undefined)?.callee;
+    await logAction(options.db, request.principal, `${request.method} ${request.routeOptions.url}`, target, { url: request.url }, request.principal.tenantId, typeof callee === 'string' && /^\+[1-9][0-9]{6,14}$/.test(callee) ? callee : null);
   });
 }
 

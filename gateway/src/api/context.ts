@@ -1,4 +1,5 @@
 import type {} from '@fastify/swagger';
+import type { Audit } from '../audit/open';
 import type { Config } from '../config';
 import type { DecisionService } from '../decisions/service';
 import type { DecisionSpool } from '../decisions/spool';
@@ -18,6 +19,8 @@ export interface GatewayContext {
   policyStore: PolicyStore;
   registries: RegistryStore;
   signingSecret: string;
+  /** The tamper-evident trail, its signing key and its number pseudonyms. */
+  audit: Audit;
 }
 
 declare module 'fastify' {

@@ -1,3 +1,4 @@
+import type { TrailEvent } from '../audit/events';
 import type { CallInput, Decision } from '../engine/types';
 import { iso, isoOrNull } from '../iso';
 import { parseJson } from '../storage/json';
@@ -60,5 +61,27 @@ export function toAnswer(record: DecisionRecord) {
     nextAllowedAt: isoOrNull(record.nextAllowedAt),
     policyRevision: record.policyRevision,
     decidedAt: iso(record.decidedAt),
+  };
+}
+
+/**
+ * The trail event of a decision: the whole record, inputs, reasons, policy revision and timing.
+ * Its JSON is assembled from the row's JSON columns, so a decision's inputs are serialised once.
+ */
+export function decisionEvent(row: DecisionRow): TrailEvent {
+  const payloadJson =
+    `{"decision":{"id":${JSON.stringify(row.id)},"decidedAt":${row.decided_at},"instanceId":${JSON.stringify(row.instance_id)},` +
+    `"call":${JSON.stringify({ tenantId: row.tenant_id, campaignId: row.campaign_id, callee: row.callee, caller: row.caller })},` +
+    `"allow":${Boolean(row.allow)},"reasons":${row.reasons},"nextAllowedAt":${row.next_allowed_at ?? null},` +
+    `"policyRevision":${JSON.stringify(row.policy_revision)},"ruleIds":${row.rule_ids},"input":${row.input},"timing":${row.timing}}}`;
+  return {
+    type: 'decision',
+    at: row.decided_at,
+    tenantId: row.tenant_id,
+    campaignId: row.campaign_id,
+    callee: row.callee,
+    subjectId: row.id,
+    payload: null,
+    payloadJson,
   };
 }

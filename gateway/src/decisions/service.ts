@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { DECISION_STREAMS, type AuditTrail } from '../audit/trail';
 import { decide, unavailableDecision } from '../engine/engine';
 import type { CallInput, Decision } from '../engine/types';
 import { AppError } from '../errors';
@@ -7,7 +8,7 @@ import type { RegistryStore } from '../registries/store';
 import { isMysql, type Db } from '../storage/db';
 import { loadBatchFacts, type FactSources, type Resolved } from '../storage/facts';
 import { newId } from '../storage/ids';
-import { toRow, type DecisionRecord } from './record';
+import { decisionEvent, toRow, type DecisionRecord } from './record';
 import type { DecisionSpool } from './spool';
 
 interface Pending {
@@ -46,16 +47,19 @@ export class DecisionService {
   /** Lock rows this process knows exist: rows are never deleted, so each is inserted once. */
   private readonly knownLockRows = new Set<string>();
   private readonly concurrency: number;
+  /** Each batch in flight appends to its own trail chain, so concurrent batches never wait on one head. */
+  private readonly freeStreams: string[];
 
   constructor(
     private readonly db: Db,
     private readonly sources: { policyStore: PolicyStore; registries: RegistryStore },
     private readonly spool: DecisionSpool,
-    private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger },
+    private readonly options: { instanceId: string; batchMax: number; log: FastifyBaseLogger; audit: AuditTrail },
   ) {
     // SQLite has one writer; on MySQL, batches overlap while another waits for its commit to be
     // flushed, and the row locks keep batches about the same callee in turn.
     this.concurrency = isMysql(db) ? 4 : 1;
+    this.freeStreams = DECISION_STREAMS.slice(0, this.concurrency);
   }
 
   /** Decides a call now; an allowed call takes its place in the frequency counters. */
@@ -78,9 +82,11 @@ export class DecisionService {
 
   private async runNext(): Promise<void> {
     this.running++;
+    const stream = this.freeStreams.pop()!;
     try {
-      await this.runBatch(this.queue.splice(0, this.options.batchMax));
+      await this.runBatch(this.queue.splice(0, this.options.batchMax), stream);
     } finally {
+      this.freeStreams.push(stream);
       this.running--;
       if (this.queue.length > 0) this.schedule();
     }
@@ -95,10 +101,10 @@ export class DecisionService {
     return decide(resolved.call, resolved.facts, resolved.policy, at);
   }
 
-  private async runBatch(batch: Pending[]): Promise<void> {
+  private async runBatch(batch: Pending[], stream: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await this.commitBatch(batch);
+        const outcomes = await this.commitBatch(batch, stream);
         outcomes.forEach((outcome, i) => (outcome instanceof AppError ? batch[i].reject(outcome) : batch[i].resolve(outcome)));
         return;
       } catch (error) {
@@ -117,7 +123,7 @@ export class DecisionService {
     return { policies, resolver: policyStore.resolverFor(policies), registries };
   }
 
-  private async commitBatch(batch: Pending[]): Promise<(DecisionRecord | AppError)[]> {
+  private async commitBatch(batch: Pending[], stream: string): Promise<(DecisionRecord | AppError)[]> {
     const calls = batch.map((p) => p.call);
     const sources = await this.sourcesInForce();
     const mysql = isMysql(this.db);
@@ -149,9 +155,12 @@ export class DecisionService {
           return record;
         });
         const records = outcomes.filter((o): o is DecisionRecord => !(o instanceof AppError));
-        if (records.length > 0) await trx('decisions').insert(records.map(toRow));
+        const rows = records.map(toRow);
+        if (rows.length > 0) await trx('decisions').insert(rows);
         const attempts = records.filter((r) => r.allow).map((r) => attemptRow(r));
         if (attempts.length > 0) await trx('call_attempts').insert(attempts);
+        // Invariant 3 includes the trail: the answer leaves only once the trail event is committed.
+        await this.options.audit.append(trx, stream, rows.map(decisionEvent));
         return outcomes;
       },
       mysql ? { isolationLevel: 'read committed' } : undefined,

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../storage/db';
-import type { DecisionRow } from './record';
+import { JOB_STREAM, trailOf } from '../audit/trail';
+import { decisionEvent, type DecisionRow } from './record';
 
 /**
  * When the database is unreachable, the fail-closed denials are still decisions and must be kept:
@@ -64,12 +65,27 @@ export class DecisionSpool {
     let copied = 0;
     for (const file of this.files()) {
       const rows = this.read(file);
-      for (let i = 0; i < rows.length; i += 200) {
-        await db('decisions').insert(rows.slice(i, i + 200)).onConflict('id').ignore();
-      }
+      for (let i = 0; i < rows.length; i += 200) await copyChunk(db, rows.slice(i, i + 200));
       fs.unlinkSync(file);
       copied += rows.length;
     }
     return copied;
   }
+}
+
+/**
+ * Stores spooled decisions with their trail events in one transaction. A decision already stored
+ * (a drain interrupted before its file was removed) is skipped with its event, so none is doubled.
+ */
+async function copyChunk(db: Db, rows: DecisionRow[]): Promise<void> {
+  await trailOf(db).record(
+    db,
+    async (trx) => {
+      const stored = new Set(await trx('decisions').whereIn('id', rows.map((r) => r.id)).pluck('id'));
+      const fresh = rows.filter((r) => !stored.has(r.id));
+      if (fresh.length > 0) await trx('decisions').insert(fresh);
+      return { result: undefined, events: fresh.map(decisionEvent) };
+    },
+    JOB_STREAM,
+  );
 }

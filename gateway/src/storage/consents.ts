@@ -1,3 +1,5 @@
+import type { TrailEvent } from '../audit/events';
+import { trailOf } from '../audit/trail';
 import { AppError } from '../errors';
 import type { DialingMode } from '../engine/types';
 import type { Db } from './db';
@@ -92,15 +94,29 @@ export async function createConsent(db: Db, tenantId: string, input: ConsentInpu
     recorded_by: recordedBy,
     created_at: Date.now(),
   };
-  await db('consents').insert(row);
-  return toConsent(row);
+  const consent = toConsent(row);
+  return trailOf(db).record(db, async (trx) => {
+    await trx('consents').insert(row);
+    return { result: consent, events: [consentEvent('consent.given', consent, consent.createdAt)] };
+  });
 }
 
 export async function revokeConsent(db: Db, id: string, tenantId: string, reason: string | null): Promise<Consent> {
   const row = await db('consents').where({ id, tenant_id: tenantId }).first();
   if (!row) throw new AppError('CONSENT_NOT_FOUND', `No consent ${id} for this tenant`);
-  if (row.revoked_at === null) await db('consents').where({ id }).update({ revoked_at: Date.now(), revoke_reason: reason });
-  return toConsent(await db('consents').where({ id }).first());
+  if (row.revoked_at !== null) return toConsent(row);
+  const revokedAt = Date.now();
+  return trailOf(db).record(db, async (trx) => {
+    // Only the first revocation counts: a concurrent one finds the row already revoked.
+    const changed = await trx('consents').where({ id, revoked_at: null }).update({ revoked_at: revokedAt, revoke_reason: reason });
+    const consent = toConsent(await trx('consents').where({ id }).first());
+    return { result: consent, events: changed ? [consentEvent('consent.revoked', consent, revokedAt)] : [] };
+  });
+}
+
+/** The whole consent with its evidence: what a data subject or an auditor is shown. */
+function consentEvent(type: 'consent.given' | 'consent.revoked', consent: Consent, at: number): TrailEvent {
+  return { type, at, tenantId: consent.tenantId, callee: consent.callee, subjectId: consent.id, payload: { consent } };
 }
 
 export async function listConsents(db: Db, tenantId: string, callee: string): Promise<Consent[]> {

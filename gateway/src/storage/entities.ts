@@ -1,3 +1,4 @@
+import { trailOf } from '../audit/trail';
 import { AppError } from '../errors';
 import type { DialingMode, VerificationStatus } from '../engine/types';
 import type { Db } from './db';
@@ -116,8 +117,11 @@ export async function createTenant(db: Db, input: { legalName: string; uscc: str
     verified_at: null,
     created_at: Date.now(),
   };
-  await db('tenants').insert(row);
-  return toTenant(row);
+  const tenant = toTenant(row);
+  return trailOf(db).record(db, async (trx) => {
+    await trx('tenants').insert(row);
+    return { result: tenant, events: [{ type: 'tenant.created', at: tenant.createdAt, tenantId: tenant.id, subjectId: tenant.id, payload: { tenant } }] };
+  });
 }
 
 export async function getTenant(db: Db, id: string): Promise<Tenant> {
@@ -132,10 +136,13 @@ export async function listTenants(db: Db): Promise<Tenant[]> {
 
 export async function setTenantVerification(db: Db, id: string, status: VerificationStatus, evidence: unknown, by: string): Promise<Tenant> {
   await getTenant(db, id);
-  await db('tenants')
-    .where({ id })
-    .update({ verification_status: status, verification_evidence: JSON.stringify(evidence ?? null), verified_by: by, verified_at: Date.now() });
-  return getTenant(db, id);
+  return trailOf(db).record(db, async (trx) => {
+    await trx('tenants')
+      .where({ id })
+      .update({ verification_status: status, verification_evidence: JSON.stringify(evidence ?? null), verified_by: by, verified_at: Date.now() });
+    const tenant = await getTenant(trx, id);
+    return { result: tenant, events: [{ type: 'tenant.verification', at: tenant.verifiedAt ?? Date.now(), tenantId: id, subjectId: id, payload: { tenantId: id, status, evidence: evidence ?? null, by } }] };
+  });
 }
 
 export async function createBrand(db: Db, tenantId: string, name: string): Promise<Brand> {
@@ -245,8 +252,11 @@ export async function createCallerNumber(db: Db, tenantId: string, input: Caller
     created_at: now,
     updated_at: now,
   };
-  await db('caller_numbers').insert(row);
-  return toCallerNumber(row);
+  const number = toCallerNumber(row);
+  return trailOf(db).record(db, async (trx) => {
+    await trx('caller_numbers').insert(row);
+    return { result: number, events: [{ type: 'number.registered', at: now, tenantId, subjectId: number.id, payload: { number } }] };
+  });
 }
 
 export async function getCallerNumber(db: Db, id: string, tenantId: string | null): Promise<CallerNumber> {
@@ -270,6 +280,14 @@ export async function updateCallerNumber(
   const update: Row = { updated_at: Date.now() };
   if (change.verificationStatus) Object.assign(update, { verification_status: change.verificationStatus, verified_by: change.verifiedBy ?? null });
   if (change.status) update.status = change.status;
-  await db('caller_numbers').where({ id }).update(update);
-  return getCallerNumber(db, id, number.tenantId);
+  return trailOf(db).record(db, async (trx) => {
+    await trx('caller_numbers').where({ id }).update(update);
+    const after = await getCallerNumber(trx, id, number.tenantId);
+    const events = [];
+    if (change.verificationStatus) {
+      events.push({ type: 'number.verification' as const, at: update.updated_at, tenantId: after.tenantId, subjectId: id, payload: { numberId: id, e164: after.e164, status: change.verificationStatus, by: change.verifiedBy ?? null } });
+    }
+    if (change.status) events.push({ type: 'number.status' as const, at: update.updated_at, tenantId: after.tenantId, subjectId: id, payload: { numberId: id, e164: after.e164, status: change.status } });
+    return { result: after, events };
+  });
 }

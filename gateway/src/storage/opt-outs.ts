@@ -1,3 +1,5 @@
+import type { TrailEvent } from '../audit/events';
+import { trailOf } from '../audit/trail';
 import type { OptOutScope } from '../engine/types';
 import type { Db } from './db';
 import { newId } from './ids';
@@ -45,6 +47,14 @@ const toReceipt = (r: Row): OptOutReceipt => ({
  * instance, reads it (decisions read committed opt-outs inside their own transaction).
  */
 export async function recordOptOut(db: Db, input: OptOutInput, recordedBy: string, receivedAt = Date.now()): Promise<OptOutReceipt> {
+  return trailOf(db).record(db, async (trx) => {
+    const receipt = await insertOptOut(trx, input, recordedBy, receivedAt);
+    return { result: receipt, events: [optOutEvent(receipt)] };
+  });
+}
+
+/** Inserts the refusal in the caller's transaction; the caller records optOutEvent in it too. */
+export async function insertOptOut(trx: Db, input: OptOutInput, recordedBy: string, receivedAt = Date.now()): Promise<OptOutReceipt> {
   const row = {
     id: newId('opt'),
     callee: input.callee,
@@ -58,8 +68,13 @@ export async function recordOptOut(db: Db, input: OptOutInput, recordedBy: strin
     effective_at: receivedAt,
     recorded_by: recordedBy,
   };
-  await db('opt_outs').insert(row);
+  await trx('opt_outs').insert(row);
   return toReceipt(row);
+}
+
+/** The receipt, with its effective instant, as the trail keeps it. */
+export function optOutEvent(receipt: OptOutReceipt): TrailEvent {
+  return { type: 'opt_out.received', at: receipt.receivedAt, tenantId: receipt.tenantId, campaignId: receipt.campaignId, callee: receipt.callee, subjectId: receipt.id, payload: { receipt } };
 }
 
 /** Refusals of one callee that a tenant may see: its own and those addressed to every tenant. */

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors';
 import { encodeChunk, NumberSet } from '../registries/number-set';
 import { parseRegistryStream } from '../registries/parse';
+import { trailOf } from '../audit/trail';
 import type { Db } from './db';
 
 export interface RegistryImport {
@@ -60,14 +61,12 @@ export async function importRegistry(
     options.onProgress?.({ phase: 'storing', count: from + slice.length, total: values.length });
   }
   const row = { id: meta.listId, name: meta.name, country: meta.country, list_date: meta.listDate, version, entry_count: values.length, loaded_at: Date.now() };
-  const flipped = await db.transaction(async (trx) => {
-    if (!current) {
-      const [exists] = await trx('registry_lists').where({ id: meta.listId }).select('id');
-      if (exists) return false;
-      await trx('registry_lists').insert(row);
-      return true;
-    }
-    return (await trx('registry_lists').where({ id: meta.listId, version: previous }).update(row)) === 1;
+  const flipped = await trailOf(db).record(db, async (trx) => {
+    const made = current
+      ? (await trx('registry_lists').where({ id: meta.listId, version: previous }).update(row)) === 1
+      : await insertIfAbsent(trx, row);
+    const payload = { listId: meta.listId, name: meta.name, country: meta.country, listDate: meta.listDate, version, entries: values.length, rejectedLines: parsed.rejectedLines };
+    return { result: made, events: made ? [{ type: 'registry.loaded', at: row.loaded_at, tenantId: null, subjectId: meta.listId, payload }] : [] };
   });
   if (!flipped) {
     await db('registry_chunks').where({ list_id: meta.listId, version }).delete();
@@ -77,6 +76,13 @@ export async function importRegistry(
   await db('registry_entries').where({ list_id: meta.listId }).delete(); // rows of the earlier one-row-per-number format
   options.onProgress?.({ phase: 'done', count: values.length, total: values.length });
   return { listId: meta.listId, version, entries: values.length, rejectedLines: parsed.rejectedLines, firstRejected: parsed.firstRejected };
+}
+
+async function insertIfAbsent(trx: Db, row: Record<string, unknown>): Promise<boolean> {
+  const [exists] = await trx('registry_lists').where({ id: row.id }).select('id');
+  if (exists) return false;
+  await trx('registry_lists').insert(row);
+  return true;
 }
 
 export interface RegistryVersionRow {

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
-import { recordOptOut } from '../../storage/opt-outs';
 import { forgetCampaignOutcomes } from '../../storage/outcomes';
+import type { TrailEvent } from '../../audit/events';
+import { insertOptOut, optOutEvent, type OptOutReceipt } from '../../storage/opt-outs';
 import { tenantOf } from '../auth';
 import { bearerSecurity, errorResponses, id, instant, optOutScope } from '../schemas/common';
 
@@ -57,27 +58,33 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
       const tenantId = tenantOf(request, decision.tenant_id);
       if (!decision.allow) throw new AppError('OUTCOME_FOR_DENIED_CALL');
       if (await db('call_outcomes').where({ decision_id: decisionId }).first()) throw new AppError('OUTCOME_ALREADY_RECORDED');
-      let optOutId: string | null = null;
-      if (body.refused) {
-        const campaign = await db('campaigns').where({ id: decision.campaign_id }).first();
-        const scope = body.refusalScope ?? 'tenant';
-        const receipt = await recordOptOut(
-          db,
-          { callee: decision.callee, scope, tenantId: scope === 'all' ? null : tenantId, brandId: campaign?.brand_id ?? null, campaignId: decision.campaign_id, source: 'agent', note: `refused during call ${decisionId}` },
-          request.principal.subject,
-        );
-        optOutId = receipt.id;
-      }
-      await db('call_outcomes').insert({
-        decision_id: decisionId,
-        tenant_id: tenantId,
-        outcome: body.outcome,
-        ended_at: body.endedAt ? Date.parse(body.endedAt) : Date.now(),
-        duration_seconds: body.durationSeconds ?? null,
-        refused: Boolean(body.refused),
-        opt_out_id: optOutId,
-        recorded_by: request.principal.subject,
-        recorded_at: Date.now(),
+      const campaign = body.refused ? await db('campaigns').where({ id: decision.campaign_id }).first() : null;
+      const optOutId = await app.gate.audit.trail.record(db, async (trx) => {
+        const events: TrailEvent[] = [];
+        let receipt: OptOutReceipt | null = null;
+        if (body.refused) {
+          const scope = body.refusalScope ?? 'tenant';
+          receipt = await insertOptOut(
+            trx,
+            { callee: decision.callee, scope, tenantId: scope === 'all' ? null : tenantId, brandId: campaign?.brand_id ?? null, campaignId: decision.campaign_id, source: 'agent', note: `refused during call ${decisionId}` },
+            request.principal.subject,
+          );
+          events.push(optOutEvent(receipt));
+        }
+        const outcome = {
+          decision_id: decisionId,
+          tenant_id: tenantId,
+          outcome: body.outcome,
+          ended_at: body.endedAt ? Date.parse(body.endedAt) : Date.now(),
+          duration_seconds: body.durationSeconds ?? null,
+          refused: Boolean(body.refused),
+          opt_out_id: receipt?.id ?? null,
+          recorded_by: request.principal.subject,
+          recorded_at: Date.now(),
+        };
+        await trx('call_outcomes').insert(outcome);
+        events.push({ type: 'call.outcome', at: outcome.recorded_at, tenantId, campaignId: decision.campaign_id, callee: decision.callee, subjectId: decisionId, payload: { outcome } });
+        return { result: outcome.opt_out_id, events };
       });
       forgetCampaignOutcomes(decision.campaign_id);
       return reply.status(201).send({ decisionId, outcome: body.outcome, optOutId });

@@ -1,0 +1,35 @@
+/** Every kind of event the trail records. A type is stable: exports and auditors filter on it. */
+export const EVENT_TYPES = [
+  'consent.given',
+  'consent.revoked',
+  'opt_out.received',
+  'registry.loaded',
+  'policy.recorded',
+  'tenant.created',
+  'tenant.verification',
+  'number.registered',
+  'number.verification',
+  'number.status',
+  'decision',
+  'call.outcome',
+  'admin.action',
+  'audit.export',
+  'audit.purge',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** One event to append: what happened, to whom, and the full record of it as JSON. */
+export interface TrailEvent {
+  type: EventType;
+  /** When it happened (epoch ms); now when absent. */
+  at?: number;
+  tenantId: string | null;
+  campaignId?: string | null;
+  callee?: string | null;
+  /** The id of the thing recorded (decision, consent, opt-out, …). */
+  subjectId?: string | null;
+  payload: unknown;
+  /** The payload already as JSON text, when the caller has it: it is stored and hashed as given. */
+  payloadJson?: string;
+}

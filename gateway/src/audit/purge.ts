@@ -1,0 +1,24 @@
+import type { Db } from '../storage/db';
+import { JOB_STREAM, type AuditTrail } from './trail';
+
+const BATCH = 2000;
+
+/**
+ * Retention: the content (payload) of records older than the retention period is removed, while the hashes stay, so every chain still verifies and the trail still shows
+ * that a record existed, of which type, when and for which tenant. Records one purge at a time, with
+ * an audit.purge event naming the cut-off and the count.
+ */
+export async function purgeExpired(db: Db, trail: AuditTrail, retentionDays: number, now = Date.now()): Promise<number> {
+  if (retentionDays <= 0) return 0;
+  const cutoff = now - retentionDays * 86_400_000;
+  let purged = 0;
+  for (;;) {
+    const ids: (number | string)[] = await db('audit_events').where('at', '<', cutoff).whereNull('purged_at').orderBy('at').limit(BATCH).pluck('id');
+    if (ids.length === 0) break;
+    purged += await db('audit_events').whereIn('id', ids).whereNull('purged_at').update({ payload: null, purged_at: now });
+  }
+  if (purged > 0) {
+    await trail.record(db, async () => ({ result: undefined, events: [{ type: 'audit.purge', tenantId: null, payload: { cutoff, retentionDays, purged } }] }), JOB_STREAM);
+  }
+  return purged;
+}
