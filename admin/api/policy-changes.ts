@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError } from '../../gateway/src/errors';
+import { trailOf } from '../../gateway/src/audit/trail';
 import { compilePolicy, PolicyError } from '../../gateway/src/policy/loader';
 import type { PolicyStore } from '../../gateway/src/policy/store';
 import type { CompiledPolicy, PackRule, PolicyPack } from '../../gateway/src/policy/types';
@@ -59,7 +60,7 @@ export function compileCandidate(pack: PolicyPack): CompiledPolicy {
   }
 }
 
-async function inForce(store: PolicyStore, packId: string, q?: Knex.Transaction): Promise<CompiledPolicy> {
+async function inForce(store: PolicyStore, packId: string, q?: Knex | Knex.Transaction): Promise<CompiledPolicy> {
   const policy = (await store.current(q)).get(packId);
   if (!policy) throw new AppError('POLICY_PACK_NOT_FOUND', `No policy pack "${packId}"`);
   return policy;
@@ -125,7 +126,7 @@ export async function draftRollback(db: Db, store: PolicyStore, packId: string, 
   return insertDraft(db, base, JSON.parse(old.content), 'rollback', reason, author);
 }
 
-async function lockedDraft(trx: Knex.Transaction, id: string): Promise<Row> {
+async function lockedDraft(trx: Knex | Knex.Transaction, id: string): Promise<Row> {
   const q = trx('policy_changes').where({ id });
   const row = await (isMysql(trx as unknown as Db) ? q.forUpdate() : q).first();
   if (!row) throw new AppError('POLICY_CHANGE_NOT_FOUND', `No policy change ${id}`);
@@ -138,7 +139,7 @@ async function lockedDraft(trx: Knex.Transaction, id: string): Promise<Row> {
  * becomes the pack in force and the version number every instance watches moves on.
  */
 export async function approveChange(db: Db, store: PolicyStore, id: string, approver: string, note: string | null): Promise<PolicyChange> {
-  const published = await db.transaction(async (trx) => {
+  const published = await trailOf(db).record(db, async (trx) => {
     // The version row serialises publications, so two drafts on one base cannot both pass the check.
     const versionQuery = trx('policy_version').where({ id: 1 });
     await (isMysql(db) ? versionQuery.forUpdate() : versionQuery).first();
@@ -155,7 +156,11 @@ export async function approveChange(db: Db, store: PolicyStore, id: string, appr
     await trx('policy_active').where({ pack_id: row.pack_id }).delete();
     await trx('policy_active').insert({ pack_id: row.pack_id, revision_id: row.revision_id, change_id: id, published_at: now });
     await trx('policy_version').where({ id: 1 }).increment('version', 1);
-    return { ...row, status: 'published', reviewed_by: approver, reviewed_at: now, review_note: note };
+    const payload = { changeId: id, packId: row.pack_id, revisionId: row.revision_id, baseRevisionId: row.base_revision_id, kind: row.kind, reason: row.reason, author: row.author, approver, note, content: row.content };
+    return {
+      result: { ...row, status: 'published', reviewed_by: approver, reviewed_at: now, review_note: note },
+      events: [{ type: 'policy.published', at: now, tenantId: null, subjectId: row.revision_id, payload }],
+    };
   });
   await store.current();
   return toChange(published);

@@ -64,6 +64,12 @@ describe('policy changes: four eyes, publication to every instance, what-if, rol
 
     const logged = await a.gate.db('admin_actions').where({ action: 'policy change approved and published', actor: 'dave', target: draft.id });
     assert.equal(logged.length, 1);
+    const [event] = await a.gate.db('audit_events').where({ type: 'policy.published', subject_id: draft.revisionId });
+    assert.ok(event, 'the publication is on the audit trail');
+    assert.deepEqual(
+      (({ author, approver, revisionId }) => ({ author, approver, revisionId }))(JSON.parse(event.payload)),
+      { author: 'carol', approver: 'dave', revisionId: draft.revisionId },
+    );
 
     // Replaying on MariaDB: every recorded decision comes out as recorded under its own revision.
     const report = await b.ok(`/admin/api/policy-changes/${draft.id}/what-if`, dave, {}, 200);

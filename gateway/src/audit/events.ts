@@ -5,6 +5,7 @@ export const EVENT_TYPES = [
   'opt_out.received',
   'registry.loaded',
   'policy.recorded',
+  'policy.published',
   'tenant.created',
   'tenant.verification',
   'number.registered',
