@@ -55,6 +55,9 @@ for (const engine of ENGINES) {
       const callee = '+15125550123';
       const created = await gw.ok('/v1/relationships', world.dialer, { callee, kind: 'transaction', occurredAt: '2026-05-01T10:00:00Z', evidence: { description: 'policy purchase', reference: 'INV-1' } });
       assert.equal(created.kind, 'transaction');
+      const trail = (await gw.call('GET', `/v1/audit/trail?callee=${encodeURIComponent(callee)}`, world.auditor)).json();
+      const recorded = trail.events.find((e: any) => e.type === 'relationship.recorded');
+      assert.equal(recorded?.subjectId, created.id, 'the relationship and its evidence are on the callee\'s trail');
       const listed = (await gw.call('GET', `/v1/relationships?callee=${encodeURIComponent(callee)}`, world.compliance)).json().relationships;
       assert.deepEqual(listed.map((r: { id: string }) => r.id), [created.id]);
       assert.equal((await gw.call('POST', '/v1/relationships', world.dialer, { callee, kind: 'friendship', occurredAt: '2026-05-01T10:00:00Z', evidence: { description: 'x' } })).statusCode, 400);

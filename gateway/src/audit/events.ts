@@ -2,6 +2,7 @@
 export const EVENT_TYPES = [
   'consent.given',
   'consent.revoked',
+  'relationship.recorded',
   'opt_out.received',
   'registry.loaded',
   'policy.recorded',

@@ -1,3 +1,4 @@
+import { trailOf } from '../audit/trail';
 import type { RelationshipFacts } from '../engine/types';
 import type { Db } from './db';
 import { newId } from './ids';
@@ -44,8 +45,15 @@ export async function createRelationship(
     recorded_by: recordedBy,
     created_at: Date.now(),
   };
-  await db('business_relationships').insert(row);
-  return toRelationship(row);
+  const relationship = toRelationship(row);
+  // Evidence that waives a registry listing is evidence an auditor asks for, like a consent.
+  return trailOf(db).record(db, async (trx) => {
+    await trx('business_relationships').insert(row);
+    return {
+      result: relationship,
+      events: [{ type: 'relationship.recorded', at: row.created_at, tenantId, callee: input.callee, subjectId: row.id, payload: { relationship } }],
+    };
+  });
 }
 
 export async function listRelationships(db: Db, tenantId: string, callee: string): Promise<Relationship[]> {
