@@ -1,8 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { EVENT_TYPES } from '../../../../gateway/src/audit/events';
+import type { PersonEvent as RecordedEvent } from '../../../../gateway/src/audit/person';
 import { ApiError, can, fmtTime, get, loadSession, post, query } from '../api';
-import { Badge, Card, ErrorBox, Field, Json, Notice, useLoad } from '../components/ui';
+import { CampaignField } from '../components/campaign-field';
+import { Badge, Card, ErrorBox, Field, Json, Notice } from '../components/ui';
 import type { PageProps } from '../main';
 
 /** The audit routes come with the tamper-evident trail; a gateway without them says so plainly. */
@@ -28,18 +30,8 @@ export function AuditPage({ session, tenantId }: PageProps) {
 
 /* ------------------------------------------------------------------ one person's trail */
 
-interface PersonEvent {
-  at: string;
-  type: string;
-  chain: string;
-  seq: number;
-  hash: string;
-  tenantId: string | null;
-  campaignId: string | null;
-  subjectId: string | null;
-  purged: boolean;
-  record: any;
-}
+/** As the trail route answers it: the record is any recorded JSON. */
+type PersonEvent = RecordedEvent & { record: any };
 
 const EVENT_LABELS: Record<string, string> = {
   'consent.given': 'Consent given',
@@ -285,7 +277,6 @@ function Export({ tenantId }: { tenantId: string | null }) {
   const [result, setResult] = useState<{ id: string; manifest: any } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const campaigns = useLoad(() => (tenantId ? get(`/v1/campaigns${query({ tenantId })}`) : Promise.resolve({ campaigns: [] })), [tenantId]);
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
@@ -329,18 +320,7 @@ function Export({ tenantId }: { tenantId: string | null }) {
           <Field label="Callee">
             <input name="exportCallee" placeholder="any" value={form.callee} onInput={set('callee')} />
           </Field>
-          <Field label="Campaign">
-            {campaigns.data?.campaigns.length ? (
-              <select name="exportCampaign" value={form.campaignId} onChange={set('campaignId')}>
-                <option value="">Any</option>
-                {campaigns.data.campaigns.map((c: any) => (
-                  <option value={c.id}>{c.name}</option>
-                ))}
-              </select>
-            ) : (
-              <input name="exportCampaign" placeholder="any (campaign id)" value={form.campaignId} onInput={set('campaignId')} />
-            )}
-          </Field>
+          <CampaignField tenantId={tenantId} name="exportCampaign" value={form.campaignId} onChange={set('campaignId')} />
           <Field label="Format">
             <select name="exportFormat" value={form.format} onChange={set('format')}>
               <option value="ndjson">NDJSON</option>
@@ -396,7 +376,8 @@ function saveBlob(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(href), 60_000);
 }
 
-const short = (hash: string | null | undefined) => (hash ? `${hash.slice(0, 16)}…` : '—');
+/** A hash shortened to be read in a table; the whole of it on hover. */
+const Hash = ({ hash }: { hash: string | null | undefined }) => (hash ? <code title={hash}>{hash.slice(0, 16)}…</code> : <>—</>);
 
 function ManifestView({ id, manifest: m }: { id: string; manifest: any }) {
   const [error, setError] = useState<unknown>(null);
@@ -495,13 +476,13 @@ function ManifestView({ id, manifest: m }: { id: string; manifest: any }) {
                 {c.omitted ? <span class="muted"> (+{c.omitted} omitted)</span> : null}
               </td>
               <td>
-                <code title={c.prevHash}>{short(c.prevHash)}</code>
+                <Hash hash={c.prevHash} />
               </td>
               <td>
-                <code title={c.firstHash}>{short(c.firstHash)}</code>
+                <Hash hash={c.firstHash} />
               </td>
               <td>
-                <code title={c.lastHash}>{short(c.lastHash)}</code>
+                <Hash hash={c.lastHash} />
               </td>
             </tr>
           ))}
@@ -528,7 +509,7 @@ function ManifestView({ id, manifest: m }: { id: string; manifest: any }) {
                   </td>
                   <td>#{s.seq}</td>
                   <td>
-                    <code title={s.hash}>{short(s.hash)}</code>
+                    <Hash hash={s.hash} />
                   </td>
                   <td class="nowrap">{fmtTime(s.sealedAt)}</td>
                   <td>
@@ -614,7 +595,7 @@ function VerifyReport({ report }: { report: any }): ComponentChildren {
               <td>{c.records}</td>
               <td>{c.records === 0 ? 'empty' : `#${c.lastSeq}`}</td>
               <td>{c.records === 0 ? '—' : c.sealedSeq == null ? <span class="muted">not sealed yet</span> : `#${c.sealedSeq}`}</td>
-              <td>{c.records === 0 ? '—' : <code title={c.headHash}>{short(c.headHash)}</code>}</td>
+              <td>{c.records === 0 ? '—' : <Hash hash={c.headHash} />}</td>
               <td>
                 <Badge kind={c.ok ? 'allow' : 'deny'}>{c.ok ? 'ok' : 'altered'}</Badge>
               </td>
