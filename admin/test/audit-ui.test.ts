@@ -74,16 +74,21 @@ describe("auditor pages in a real browser (Chromium, 1366×768, MariaDB): one pe
       ['decision', 'consent.given', 'decision', 'opt_out.received', 'decision'],
     );
     const text = async (type: string, nth: number) => (await page.locator(`table.trail tr[data-type="${type}"]`).nth(nth).textContent()) ?? '';
-    assert.match(await text('decision', 0), /Denied.*NO_CONSENT.*CN-CONSENT-OPT-IN/s);
+    assert.match(await text('decision', 0), /denied.*NO_CONSENT.*CN-CONSENT-OPT-IN/s);
     assert.match(await text('consent.given', 0), /insurance.*pageUrl.*https:\/\/example\.com\/renew/s);
-    assert.match(await text('decision', 1), /Allowed.*Every rule was met/s);
+    assert.match(await text('decision', 1), /allowed.*Every rule was met/s);
     assert.match(await text('opt_out.received', 0), new RegExp(`${receipt}.*keypress`, 's'));
-    assert.match(await text('decision', 2), new RegExp(`Denied.*OPTED_OUT.*${receipt}`, 's'));
+    assert.match(await text('decision', 2), new RegExp(`denied.*OPTED_OUT.*${receipt}`, 's'));
     assert.match(await text('admin.action', 0), /erin \(auditor\).*GET \/v1\/audit\/trail/s, 'the read itself is in the trail, naming the reader');
     await steps.shot('11-audit-trail');
+    // From the trail to the decision's own page, with its full explanation.
+    await page.locator('table.trail tr[data-type="decision"]').nth(2).locator('a', { hasText: 'Decision' }).click();
+    await page.waitForSelector('ol.reasons');
+    assert.match((await page.textContent('ol.reasons')) ?? '', /OPTED_OUT/);
   });
 
   it('an auditor exports the trail, reads the signed manifest, downloads the file, and the file verifies offline; one altered byte fails', async () => {
+    await steps.go('audit');
     await page.fill('input[name=exportCallee]', P);
     await page.click('button:has-text("Create export")');
     await page.waitForSelector('[data-testid=manifest]');

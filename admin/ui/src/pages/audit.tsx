@@ -133,9 +133,9 @@ function TrailTable({ trail }: { trail: { callee: string; truncated: boolean; ev
 
 function EventBadge({ event }: { event: PersonEvent }) {
   const r = event.record;
-  if (event.type === 'decision' && r?.decision) return <Badge kind={r.decision.allow ? 'allow' : 'deny'}>{r.decision.allow ? 'Allowed' : 'Denied'}</Badge>;
+  if (event.type === 'decision' && r?.decision) return <Badge kind={r.decision.allow ? 'allow' : 'deny'}>{r.decision.allow ? 'allowed' : 'denied'}</Badge>;
   const kind = event.type === 'consent.given' ? 'allow' : event.type === 'opt_out.received' || event.type === 'consent.revoked' ? 'deny' : 'neutral';
-  return <Badge kind={kind}>{label(event.type)}</Badge>;
+  return <Badge kind={kind}>{label(event.type).toLowerCase()}</Badge>;
 }
 
 /** The fields an auditor asks about first, in words; the whole record stays one click away. */
@@ -175,7 +175,7 @@ function Summary({ type, r }: { type: string; r: any }): ComponentChildren {
       return (
         <div>
           {o.outcome}
-          {o.duration_seconds != null ? `, ${o.duration_seconds} s` : ''} · ended {fmtTime(o.ended_at)} · decision <code>{o.decision_id}</code>
+          {o.duration_seconds != null ? `, ${o.duration_seconds} s` : ''} · ended {fmtTime(o.ended_at)} · <a href={`#/decision/${encodeURIComponent(o.decision_id)}`}>the decision</a>
           {o.refused ? (
             <>
               {' '}
@@ -209,7 +209,7 @@ function DecisionSummary({ d }: { d: any }) {
   return (
     <div>
       <div>
-        Call from <code>{d.call?.caller ?? '—'}</code> · campaign <code>{d.call?.campaignId}</code> · policy <code>{d.policyRevision}</code>
+        <a href={`#/decision/${encodeURIComponent(d.id)}`}>Decision</a> on a call from <code>{d.call?.caller ?? '—'}</code> · campaign <code>{d.call?.campaignId}</code> · policy <code>{d.policyRevision}</code>
         {d.nextAllowedAt ? ` · next allowed ${fmtTime(d.nextAllowedAt)}` : ''}
       </div>
       {d.reasons?.length ? (
