@@ -3,7 +3,6 @@ import fp from 'fastify-plugin';
 import { disabledUsersCheck } from './disabled-users';
 import { insightRoutes } from './routes/insights';
 import { policyRoutes } from './routes/policies';
-import { registryRoutes } from './routes/registries';
 import { sessionRoutes } from './routes/session';
 import { userRoutes } from './routes/users';
 import { uiRoutes } from './static';
@@ -14,7 +13,7 @@ import { uiRoutes } from './static';
  */
 async function adminPlugin(app: FastifyInstance): Promise<void> {
   await app.register(disabledUsersCheck);
-  for (const routes of [sessionRoutes, userRoutes, policyRoutes, insightRoutes, registryRoutes, uiRoutes]) await app.register(routes);
+  for (const routes of [sessionRoutes, userRoutes, policyRoutes, insightRoutes, uiRoutes]) await app.register(routes);
 }
 
 export const adminApi = fp(adminPlugin, { name: 'callgate-admin' });

@@ -199,9 +199,12 @@ describe('what-if, roles and tenants', () => {
   it('imports a registry copy streamed as text, for the gateway operator only', async () => {
     const listed = nextCallee();
     const inject = (token: string) =>
-      gw.app.inject({ method: 'POST', url: '/admin/api/registries/cn-donotcall/import?name=test&date=2026-11-20&callingCode=86', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, payload: `${listed}\n0137 0000 0011\nrubbish\n` });
+      gw.app.inject({ method: 'POST', url: '/v1/registries/cn-donotcall/versions?name=test&listDate=2026-11-20&callingCode=86', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, payload: `${listed}\n0137 0000 0011\nrubbish\n` });
     const byOfficer = await inject(await signIn(gw, 'carol'));
     assert.equal(byOfficer.statusCode, 403);
+    const byTenantAdmin = await inject(gw.token('admin', world.tenantId));
+    assert.equal(byTenantAdmin.statusCode, 403, "one tenant's admin may not replace a list every tenant is decided on");
+    assert.equal(byTenantAdmin.json().error.code, 'FORBIDDEN_ROLE');
     const res = await inject(await signIn(gw, 'olga'));
     assert.equal(res.statusCode, 201, res.body);
     assert.deepEqual({ ...res.json(), version: undefined }, { listId: 'cn-donotcall', version: undefined, entries: 2, rejectedLines: 1, firstRejected: ['rubbish'] });

@@ -76,4 +76,5 @@ export const can = {
   operator: (s: Session) => s.user.role === 'admin' && !s.user.tenantId,
   manageUsers: (s: Session) => s.user.role === 'admin',
   audit: (s: Session) => s.user.role === 'auditor' || s.user.role === 'admin' || s.user.role === 'compliance',
+  verifyTrail: (s: Session) => s.user.role === 'auditor' || s.user.role === 'admin',
 };

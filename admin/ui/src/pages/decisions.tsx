@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
 import { fmtTime, get, query } from '../api';
+import { CampaignField } from '../components/campaign-field';
 import { Badge, Card, ErrorBox, Field, Json, Loading, useLoad } from '../components/ui';
 import type { PageProps } from '../main';
 
 export function DecisionsPage({ tenantId, params }: PageProps) {
   const [form, setForm] = useState({ callee: '', campaignId: params[0] ?? '', outcome: '', from: '', to: '' });
   const [search, setSearch] = useState(form);
-  const campaigns = useLoad(() => (tenantId ? get(`/v1/campaigns${query({ tenantId })}`) : Promise.resolve({ campaigns: [] })), [tenantId]);
   const { data, error, loading } = useLoad(
     () =>
       get(
@@ -36,18 +36,7 @@ export function DecisionsPage({ tenantId, params }: PageProps) {
           <Field label="Callee">
             <input name="callee" placeholder="+8613800138000" value={form.callee} onInput={set('callee')} />
           </Field>
-          <Field label="Campaign">
-            {campaigns.data?.campaigns.length ? (
-              <select name="campaignId" value={form.campaignId} onChange={set('campaignId')}>
-                <option value="">Any</option>
-                {campaigns.data.campaigns.map((c: any) => (
-                  <option value={c.id}>{c.name}</option>
-                ))}
-              </select>
-            ) : (
-              <input name="campaignId" placeholder="campaign id" value={form.campaignId} onInput={set('campaignId')} />
-            )}
-          </Field>
+          <CampaignField tenantId={tenantId} name="campaignId" value={form.campaignId} onChange={set('campaignId')} />
           <Field label="Outcome">
             <select name="outcome" value={form.outcome} onChange={set('outcome')}>
               <option value="">Any</option>

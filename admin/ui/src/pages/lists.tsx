@@ -217,8 +217,8 @@ function RegistryImport({ onDone }: { onDone: () => void }) {
     setResult(null);
     setProgress(0);
     try {
-      const q = query({ name: form.name || form.listId, date: form.date, callingCode: form.callingCode });
-      setResult(await upload(`/admin/api/registries/${encodeURIComponent(form.listId)}/import${q}`, file, setProgress));
+      const q = query({ name: form.name || form.listId, listDate: form.date, callingCode: form.callingCode });
+      setResult(await upload(`/v1/registries/${encodeURIComponent(form.listId)}/versions${q}`, file, setProgress));
       onDone();
     } catch (err) {
       setError(err);

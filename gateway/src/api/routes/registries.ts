@@ -31,7 +31,8 @@ export async function registryRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { listId: string }; Querystring: { name: string; listDate: string; country?: string; callingCode?: string } }>(
     '/v1/registries/:listId/versions',
     {
-      config: { roles: ['admin'] },
+      // A registry applies to every tenant on the gateway: only the operator replaces it.
+      config: { roles: ['admin'], operatorOnly: true },
       schema: {
         tags: ['registries'],
         summary: 'Import a new version of a do-not-call registry: one number per line, as text/plain; replaces the current list atomically',
