@@ -7,6 +7,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ensureDebianBinary } = require('./debian');
 const { startMariaDb } = require('./mariadb');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -26,6 +27,8 @@ async function main() {
   if (filter.length > 0) files = files.filter((f) => filter.some((part) => f.includes(part)));
   if (files.length === 0) throw new Error('no test files found');
 
+  // The SIP proxy is tested against the real sipp (Debian's sip-tester), installed when missing.
+  if (files.some((f) => f.includes(`${path.sep}sip${path.sep}`))) ensureDebianBinary(['/usr/bin/sipp'], ['sip-tester']);
   const mariadb = await startMariaDb();
   process.stderr.write(`test: MariaDB ${mariadb.server} on 127.0.0.1:${mariadb.port}\n`);
   let status = 1;

@@ -11,6 +11,7 @@ import { logAction, type Actor } from './storage/admin-log';
 import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
 import { importRegistry } from './storage/registry';
+import { addSipDialer, listSipDialers, removeSipDialer } from './storage/sip-dialers';
 import { serve } from './serve';
 
 const USAGE = `callgate — compliance gateway for outbound calls
@@ -28,6 +29,10 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                   [--pack cn] [--numbers id1,id2]
   token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+  sip-dialer add --tenant T --source IP|CIDR [--campaign C] [--description D]
+                                          INVITEs from this address are decided as tenant T's calls
+  sip-dialer list [--tenant T]
+  sip-dialer remove --id D
 `;
 
 class UsageError extends Error {}
@@ -58,6 +63,9 @@ const OPTIONS = {
   date: { type: 'string' },
   file: { type: 'string' },
   'calling-code': { type: 'string' },
+  source: { type: 'string' },
+  campaign: { type: 'string' },
+  description: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -186,6 +194,20 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);
         print(result);
+      });
+    case 'sip-dialer add':
+      return withDb(config, async (db) => {
+        const dialer = await addSipDialer(db, { tenantId: need(o, 'tenant'), source: need(o, 'source'), defaultCampaignId: o.campaign ?? null, description: o.description ?? null }, operator(o).subject);
+        await logAction(db, operator(o), 'cli sip-dialer add', dialer.id, { source: dialer.source }, dialer.tenantId);
+        print(dialer);
+      });
+    case 'sip-dialer list':
+      return withDb(config, async (db) => print(await listSipDialers(db, o.tenant ?? null)));
+    case 'sip-dialer remove':
+      return withDb(config, async (db) => {
+        const dialer = await removeSipDialer(db, need(o, 'id'));
+        await logAction(db, operator(o), 'cli sip-dialer remove', dialer.id, { source: dialer.source }, dialer.tenantId);
+        print(dialer);
       });
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { loadSipConfig, type SipConfig } from './sip/config';
 
 export interface Config {
   port: number;
@@ -15,6 +16,8 @@ export interface Config {
   instanceId: string;
   /** Most decisions committed in one database transaction (group commit). */
   decisionBatchMax: number;
+  /** The SIP proxy's settings; null when SIP_LISTEN is unset. */
+  sip: SipConfig | null;
 }
 
 export class ConfigError extends Error {}
@@ -69,5 +72,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     instanceId: env.INSTANCE_ID || `${os.hostname()}-${process.pid}`,
     decisionBatchMax: integer(env, 'DECISION_BATCH_MAX', 256, 1, 5000),
+    sip: loadSipConfig(env, (message) => {
+      throw new ConfigError(message);
+    }),
   };
 }

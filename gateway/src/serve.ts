@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import { scheduleSpoolDrain } from './jobs/spool-drain';
 import { buildApp, createGateway, createLogger } from './server';
+import { startSip } from './sip/service';
 
 /** Runs the gateway until SIGTERM or SIGINT, then stops taking requests and closes the database. */
 export async function serve(config: Config): Promise<void> {
@@ -9,10 +10,13 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(gate, log);
   const drain = scheduleSpoolDrain(gate.db, gate.spool, log);
   await app.listen({ port: config.port, host: config.host });
+  const sip = config.sip ? await startSip(gate, config.sip, log) : null;
+  if (sip) log.info({ sip: sip.transports.map((t) => `${t.proto}:${t.host}:${t.port}`), trunk: config.sip!.trunk.uri, mode: config.sip!.mode }, 'SIP proxy listening');
   log.info({ database: config.databaseUrl ? 'mysql' : `sqlite in ${config.dataDir}`, policies: [...gate.policies.values()].map((p) => p.revisionId) }, 'callgate ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await drain.stop();
+    await sip?.close();
     await app.close();
     await gate.db.destroy();
     process.exit(0);

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
 import { recordOptOut } from '../../storage/opt-outs';
+import { OUTCOMES, recordCallOutcomes } from '../../storage/outcomes';
 import { tenantOf } from '../auth';
 import { bearerSecurity, errorResponses, id, instant, optOutScope } from '../schemas/common';
-
-const OUTCOMES = ['answered', 'no_answer', 'busy', 'failed', 'abandoned', 'voicemail'] as const;
 
 interface OutcomeBody {
   outcome: (typeof OUTCOMES)[number];
@@ -67,17 +66,20 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
         );
         optOutId = receipt.id;
       }
-      await db('call_outcomes').insert({
-        decision_id: decisionId,
-        tenant_id: tenantId,
-        outcome: body.outcome,
-        ended_at: body.endedAt ? Date.parse(body.endedAt) : Date.now(),
-        duration_seconds: body.durationSeconds ?? null,
-        refused: Boolean(body.refused),
-        opt_out_id: optOutId,
-        recorded_by: request.principal.subject,
-        recorded_at: Date.now(),
-      });
+      await recordCallOutcomes(
+        db,
+        [{
+          decisionId,
+          tenantId,
+          outcome: body.outcome,
+          endedAt: body.endedAt ? Date.parse(body.endedAt) : Date.now(),
+          durationSeconds: body.durationSeconds ?? null,
+          refused: Boolean(body.refused),
+          optOutId,
+          recordedBy: request.principal.subject,
+        }],
+        { ignoreDuplicates: false },
+      );
       return reply.status(201).send({ decisionId, outcome: body.outcome, optOutId });
     },
   );

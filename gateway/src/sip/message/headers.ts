@@ -31,7 +31,7 @@ export function headerKey(name: string): string {
  * Headers whose value is a comma-separated list (RFC 3261 §7.3.1) and which the proxy reads value
  * by value. Others (Date, WWW-Authenticate, Identity…) may hold commas inside one value.
  */
-export const LIST_HEADERS = new Set(['via', 'route', 'record-route', 'contact', 'proxy-require', 'require', 'supported', 'allow']);
+export const LIST_HEADERS = new Set(['via', 'route', 'record-route', 'contact', 'proxy-require', 'require', 'supported', 'allow', 'p-asserted-identity']);
 
 /** Headers a request must carry to be answered at all (§8.1.1), and so to be answered 400. */
 export const RESPONSE_ESSENTIALS = ['via', 'call-id', 'cseq', 'from', 'to'] as const;
