@@ -101,6 +101,10 @@ export interface CallSetup {
   trunk: string | null;
   calls?: number;
   keys?: Record<string, string>;
+  /** The callees, one per call in turn (CSV fields [field0]); CALLEE by default. */
+  callees?: string[];
+  /** The display number presented ([field1]); the seeded tenant's by default. */
+  caller?: string;
   fill?: Record<string, string>;
   dialerArgs?: string[];
   trunkArgs?: string[];
@@ -115,10 +119,14 @@ export async function placeCalls(g: SipGateway, setup: CallSetup): Promise<{ dia
   const trunk = setup.trunk ? sipp(setup.trunk, ['-i', '127.0.0.1', '-p', String(g.trunkPort), '-t', setup.transport, '-m', calls, '-timeout', '20s', '-timeout_error', ...(setup.trunkArgs ?? [])]) : null;
   await sleep(300);
   const dialerPort = await freePort();
-  const keys = { callee: CALLEE, caller: g.world.caller, campaign: g.world.campaignId, ...setup.keys };
+  const keys = { campaign: g.world.campaignId, ...setup.keys };
+  const callees = setup.callees ?? [CALLEE];
+  const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-sipp-')), 'calls.csv');
+  fs.writeFileSync(csv, ['SEQUENTIAL', ...callees.map((c) => `${c};${setup.caller ?? g.world.caller};`)].join('\n') + '\n');
   const fill = { expect: '200', maxforwards: '70', ...setup.fill };
   const dialer = sipp(setup.dialer, [
     `127.0.0.1:${g.port}`, '-i', setup.dialerAddress ?? '127.0.0.1', '-p', String(dialerPort), '-t', setup.transport, '-m', calls, '-r', '10', '-timeout', '20s', '-timeout_error',
+    '-inf', csv,
     ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
     ...(setup.dialerArgs ?? []),
   ], fill);
