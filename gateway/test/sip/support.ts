@@ -114,7 +114,7 @@ export interface CallSetup {
 }
 
 /** A sipp trunk on the gateway's trunk port and a sipp dialer calling through the gateway. */
-export async function placeCalls(g: SipGateway, setup: CallSetup): Promise<{ dialer: SippResult; trunk: SippResult | null }> {
+export async function placeCalls(g: Pick<SipGateway, "port" | "trunkPort" | "world">, setup: CallSetup): Promise<{ dialer: SippResult; trunk: SippResult | null }> {
   const calls = String(setup.calls ?? 1);
   const trunk = setup.trunk ? sipp(setup.trunk, ['-i', '127.0.0.1', '-p', String(g.trunkPort), '-t', setup.transport, '-m', calls, '-timeout', '20s', '-timeout_error', ...(setup.trunkArgs ?? [])]) : null;
   await sleep(300);
