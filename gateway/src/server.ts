@@ -14,6 +14,7 @@ import { decisionRoutes } from './api/routes/decisions';
 import { healthRoutes } from './api/routes/health';
 import { historyRoutes } from './api/routes/history';
 import { optOutRoutes } from './api/routes/opt-outs';
+import { sipDialerRoutes } from './api/routes/sip-dialers';
 import { tenantRoutes } from './api/routes/tenants';
 import { SHARED_SCHEMAS } from './api/schemas/common';
 import { loadSigningSecret } from './auth/tokens';
@@ -52,7 +53,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, sipDialerRoutes]) {
     await app.register(routes);
   }
   return app;
