@@ -18,8 +18,21 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('created_at').notNullable();
     t.index(['tenant_id']);
   });
+
+  // The STIR/SHAKEN attestation given to each signed call (RFC 8588), beside its decision.
+  await knex.schema.createTable('call_attestations', (t) => {
+    if (mysql) t.charset('utf8mb4');
+    t.string('decision_id', 40).primary();
+    t.string('tenant_id', 40).notNullable();
+    t.string('attest', 1).notNullable();
+    t.string('orig_tn', 16).notNullable();
+    t.string('dest_tn', 16).notNullable();
+    t.string('origid', 36).notNullable();
+    t.bigInteger('signed_at').notNullable();
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('call_attestations');
   await knex.schema.dropTable('sip_dialers');
 }

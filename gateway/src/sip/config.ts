@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { REASONS } from '../engine/reasons';
@@ -83,6 +84,13 @@ function stir(env: Env, fail: Fail): SipConfig['stir'] {
     pem = fs.readFileSync(keyFile!, 'utf8');
   } catch (error) {
     return fail(`SIP_STIR_KEY_FILE cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    const key = crypto.createPrivateKey(pem);
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') fail('SIP_STIR_KEY_FILE must hold an EC P-256 private key (ES256)');
+  } catch (error) {
+    if ((error as Error).message.startsWith('SIP_STIR')) throw error;
+    fail(`SIP_STIR_KEY_FILE holds no usable private key: ${(error as Error).message}`);
   }
   return { privateKeyPem: pem, x5u: x5u! };
 }

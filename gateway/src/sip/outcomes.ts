@@ -1,10 +1,8 @@
 import type { Db } from '../storage/db';
 import { recordCallOutcomes, type CallOutcome, type Outcome } from '../storage/outcomes';
+import { BatchWriter } from './batch-writer';
 import type { CallObserver, CallRef, ProxyLog } from './proxy/types';
 
-const FLUSH_MS = 250;
-const FLUSH_AT = 500;
-const MAX_QUEUE = 100_000;
 
 /** The outcome a final response means for a call centre's figures. */
 export function outcomeOf(status: number, cancelled: boolean): Outcome {
@@ -22,20 +20,14 @@ export function outcomeOf(status: number, cancelled: boolean): Outcome {
  */
 export class SignalledOutcomes implements CallObserver {
   private readonly dialogs = new Map<string, { call: CallRef; answeredAt: number }>();
-  private queue: CallOutcome[] = [];
-  private readonly timer: NodeJS.Timeout;
-  private flushing: Promise<void> | null = null;
+  private readonly writer: BatchWriter<CallOutcome>;
 
   constructor(
-    private readonly db: Db,
-    private readonly log: ProxyLog,
+    db: Db,
+    log: ProxyLog,
     private readonly maxCallMs = 4 * 3_600_000,
   ) {
-    this.timer = setInterval(() => {
-      this.sweep();
-      void this.flush();
-    }, FLUSH_MS);
-    this.timer.unref();
+    this.writer = new BatchWriter('call outcomes', (rows) => recordCallOutcomes(db, rows, { ignoreDuplicates: true }), log, () => this.sweep());
   }
 
   onFinal(call: CallRef, status: number, cancelled: boolean): void {
@@ -64,30 +56,14 @@ export class SignalledOutcomes implements CallObserver {
   }
 
   private push(call: CallRef, outcome: Outcome, durationSeconds: number | null): void {
-    if (this.queue.length >= MAX_QUEUE) return void this.log.warn({ decisionId: call.decisionId }, 'outcome queue full; outcome not recorded');
-    this.queue.push({ decisionId: call.decisionId, tenantId: call.tenantId, outcome, endedAt: Date.now(), durationSeconds, refused: false, optOutId: null, recordedBy: 'sip' });
-    if (this.queue.length >= FLUSH_AT) void this.flush();
+    this.writer.push({ decisionId: call.decisionId, tenantId: call.tenantId, outcome, endedAt: Date.now(), durationSeconds, refused: false, optOutId: null, recordedBy: 'sip' });
   }
 
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (this.queue.length === 0) return Promise.resolve();
-    const batch = this.queue;
-    this.queue = [];
-    this.flushing = recordCallOutcomes(this.db, batch, { ignoreDuplicates: true })
-      .catch((error) => {
-        this.log.error({ err: error, count: batch.length }, 'could not record call outcomes; will retry');
-        this.queue = batch.concat(this.queue);
-      })
-      .finally(() => {
-        this.flushing = null;
-      });
-    return this.flushing;
+    return this.writer.flush();
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
-    await this.flush();
+  close(): Promise<void> {
+    return this.writer.close();
   }
 }

@@ -1,5 +1,8 @@
 import type { GatewayContext } from '../api/context';
 import { DecisionAdmission, type AllowedCallHook } from './admission';
+import { BatchWriter } from './batch-writer';
+import { ShakenSigning, type AttestationRow } from './identity/attestation';
+import { PassportSigner } from './identity/passport';
 import type { SipConfig } from './config';
 import { DialerDirectory } from './dialers';
 import { SignalledOutcomes } from './outcomes';
@@ -14,6 +17,7 @@ export interface SipService {
   proxy: ProxyCore;
   dialers: DialerDirectory;
   outcomes: SignalledOutcomes;
+  attestations: BatchWriter<AttestationRow> | null;
   transports: Transport[];
   close(): Promise<void>;
 }
@@ -23,7 +27,9 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
   const dialers = new DialerDirectory(gate.db, config.dialerRefreshMs, (error) => log.warn({ err: error }, 'SIP dialer list not refreshed; keeping the last one'));
   await dialers.start();
   const outcomes = new SignalledOutcomes(gate.db, log);
-  const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? null);
+  const attestations = config.stir ? new BatchWriter<AttestationRow>('call attestations', (rows) => recordAttestations(gate, rows), log) : null;
+  const signing = config.stir && attestations ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u), (row) => attestations.push(row)) : null;
+  const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing);
   const proxy = new ProxyCore(config, admission, outcomes, options.clock ?? realClock, log);
   const transports: Transport[] = [];
   try {
@@ -37,17 +43,27 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
     for (const t of transports) await t.close();
     dialers.stop();
     await outcomes.close();
+    await attestations?.close();
     throw error;
   }
   return {
     proxy,
     dialers,
     outcomes,
+    attestations,
     transports,
     async close() {
       for (const t of transports) await t.close();
       dialers.stop();
       await outcomes.close();
+      await attestations?.close();
     },
   };
+}
+
+async function recordAttestations(gate: GatewayContext, rows: AttestationRow[]): Promise<void> {
+  await gate.db('call_attestations')
+    .insert(rows.map((r) => ({ decision_id: r.decisionId, tenant_id: r.tenantId, attest: r.attest, orig_tn: r.origTn, dest_tn: r.destTn, origid: r.origId, signed_at: r.signedAt })))
+    .onConflict('decision_id')
+    .ignore();
 }
