@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   } finally {
     await mariadb.stop();
   }
+  await (require('./sip') as typeof import('./sip')).sipBench();
 }
 
 main().then(
