@@ -67,10 +67,11 @@ function spawnQuiet(cmd: string, args: string[], env: Record<string, string> = {
   return { child, output: () => output };
 }
 
-const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
+const stop = (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') => new Promise<void>((resolve) => {
   if (child.exitCode !== null || child.signalCode !== null) return resolve();
   child.once('exit', () => resolve());
-  child.kill('SIGKILL');
+  child.kill(signal);
+  if (signal !== 'SIGKILL') setTimeout(() => child.kill('SIGKILL'), 5000).unref();
 });
 
 interface LoadResult {
@@ -126,7 +127,9 @@ async function callgateRun(label: string, sipp: string, env: Record<string, stri
   const config = loadConfig(env);
   const campaignId = await seed(config);
   const [httpPort, sipPort, trunkPort] = [await freePort(), await freePort(), await freePort()];
-  const gateway = spawnQuiet(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'gateway/src/cli.ts'), 'serve'], {
+  // BENCH_NODE_ARGS (e.g. --cpu-prof) goes to the gateway's node, to see where its time goes.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gateway = spawnQuiet(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(projectRoot(), 'gateway/src/cli.ts'), 'serve'], {
     ...env, PORT: String(httpPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
     SIP_LISTEN: `udp:127.0.0.1:${sipPort}`, SIP_TRUNK: `sip:127.0.0.1:${trunkPort}`, SIP_RECV_BUFFER: String(RECV_BUFFER),
   });
@@ -141,7 +144,7 @@ async function callgateRun(label: string, sipp: string, env: Record<string, stri
     await db.destroy();
     return describe(label, result, `${n} decisions recorded (${allowed} allowed), ${outcomes} outcomes recorded, gateway ${rssMb(gateway.child.pid!)}`);
   } finally {
-    await stop(gateway.child);
+    await stop(gateway.child, 'SIGTERM');
   }
 }
 
@@ -171,6 +174,7 @@ export async function sipBench(only: string | undefined = process.env.BENCH_SIP_
   const sipp = ensureDebianBinary(['/usr/bin/sipp'], ['sip-tester']);
   console.log(`SIP: ${CALLS} calls per run through each proxy, sipp dialer and trunk on loopback, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   if (only === 'kamailio') return void (await kamailioRun(sipp));
+  if (only === 'sqlite') return void (await callgateRun('SIP proxy, every check on, SQLite', sipp, { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-sipbench-')), POLICY_DIR: allDayPolicyDir() }));
   const policyDir = allDayPolicyDir();
   const sqlite = await callgateRun('SIP proxy, every check on, SQLite', sipp, { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-sipbench-')), POLICY_DIR: policyDir });
   const mariadb = await startMariaDb();

@@ -22,8 +22,13 @@ export function loopHash(request: SipMessage): string {
   return crypto.createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 10);
 }
 
+/** Unique in space (random per process) and time (a counter): no random draw per request. */
+const PROCESS_PART = crypto.randomBytes(6).toString('hex');
+let counter = 0;
+
 export function newBranch(request: SipMessage): string {
-  return `${MAGIC_COOKIE}${loopHash(request)}.${crypto.randomBytes(8).toString('hex')}`;
+  counter = (counter + 1) % 0x7fffffff;
+  return `${MAGIC_COOKIE}${loopHash(request)}.${PROCESS_PART}${counter.toString(36)}`;
 }
 
 /** §16.11: a stateless forward (the ACK for a 2xx) derives its branch, so that retransmissions reuse it. */

@@ -27,8 +27,11 @@ export class UdpTransport implements Transport {
   }
 
   send(peer: Peer, bytes: Buffer, onError?: (error: Error) => void): void {
+    // To an IP address a send can only fail asynchronously through ICMP, which UDP does not report
+    // per datagram; a completion callback per message would cost time on every hop for nothing.
+    if (!onError || net.isIP(peer.host)) return void this.socket.send(bytes, peer.port, peer.host);
     this.socket.send(bytes, peer.port, peer.host, (error) => {
-      if (error && onError) onError(error);
+      if (error) onError(error);
     });
   }
 
