@@ -28,7 +28,8 @@ export interface SipConfig {
   defaultRegion: string | null;
   timers: Timers;
   timerCMs: number;
-  maxTransactions: number;
+  /** INVITEs still waiting for their final response; beyond it new requests are answered 503. */
+  maxPendingCalls: number;
   recvBufferBytes: number;
   dialerRefreshMs: number;
   stir: { privateKeyPem: string; x5u: string } | null;
@@ -119,7 +120,7 @@ export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
     defaultRegion: region,
     timers: { t1, t2: Math.max(DEFAULT_TIMERS.t2, t1), t4: DEFAULT_TIMERS.t4 },
     timerCMs: integer(env, 'SIP_TIMER_C_MS', 180_000, 1000, 3_600_000, fail),
-    maxTransactions: integer(env, 'SIP_MAX_TRANSACTIONS', 20_000, 10, 1_000_000, fail),
+    maxPendingCalls: integer(env, 'SIP_MAX_PENDING_CALLS', 5000, 10, 1_000_000, fail),
     recvBufferBytes: integer(env, 'SIP_RECV_BUFFER', 4 * 1024 * 1024, 65_536, 256 * 1024 * 1024, fail),
     dialerRefreshMs: integer(env, 'SIP_DIALER_REFRESH_MS', 5000, 100, 3_600_000, fail),
     stir: stir(env, fail),

@@ -145,8 +145,8 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     assert.equal(sent[1].msg.get('unsupported'), 'foo');
   });
 
-  it('answers 503 with Retry-After, keeping no state, when the transaction table is full', () => {
-    const { proxy, transport } = setup({ SIP_MAX_TRANSACTIONS: '10', SIP_RETRY_AFTER: '7' });
+  it('answers 503 with Retry-After, keeping no state, when too many calls are pending, and takes calls again once they are answered', async () => {
+    const { proxy, transport, admission } = setup({ SIP_MAX_PENDING_CALLS: '10', SIP_RETRY_AFTER: '7' });
     for (let i = 0; i < 10; i++) proxy.receive(invite([], { branch: `z9hG4bKload${i}` }), DIALER);
     transport.take();
     proxy.receive(invite([], { branch: 'z9hG4bKload10' }), DIALER);
@@ -154,6 +154,11 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     assert.equal(busy.msg.status, 503);
     assert.equal(busy.msg.get('retry-after'), '7');
     assert.equal(proxy.transactionCount, 10);
+    admission.answer({ allow: false, status: 403, decisionId: null, headers: [] });
+    await settle();
+    transport.take();
+    proxy.receive(invite([], { branch: 'z9hG4bKload11' }), DIALER);
+    assert.deepEqual(statuses(transport.take()), [100]);
   });
 
   it('answers 400 to a malformed but answerable request, drops unanswerable bytes, and never throws', () => {

@@ -83,6 +83,22 @@ for (const transport of ['u1', 't1'] as const) {
   });
 }
 
+describe('SIP proxy between a TCP dialer and a UDP trunk', () => {
+  let g: SipGateway;
+  before(async () => {
+    g = await startSipGateway('sqlite', { trunk: 'udp' });
+  });
+  after(async () => g?.close());
+
+  it('record-routes twice (RFC 5658), so that each side reaches the proxy on its own transport for ACK and BYE', async () => {
+    const { dialer, trunk } = await placeCalls(g, { transport: 't1', trunkTransport: 'u1', dialer: 'dialer-call.xml', trunk: 'trunk-answer.xml' });
+    assert.equal(dialer.code, 0, describeRun(dialer));
+    assert.equal(trunk?.code, 0, describeRun(trunk));
+    assert.match(trunk!.messages, /Record-Route: <sip:127\.0\.0\.1:\d+;transport=udp;lr>\r?\nRecord-Route: <sip:127\.0\.0\.1:\d+;transport=tcp;lr>/);
+    assert.match(trunk!.messages, /^BYE sip:trunk@127\.0\.0\.1/m);
+  });
+});
+
 describe('SIP proxy refusals with real sipp over UDP', () => {
   let g: SipGateway;
   before(async () => {

@@ -97,6 +97,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface CallSetup {
   transport: 'u1' | 't1';
+  /** The trunk's transport when it differs from the dialer's. */
+  trunkTransport?: 'u1' | 't1';
   dialer: string;
   trunk: string | null;
   calls?: number;
@@ -116,7 +118,7 @@ export interface CallSetup {
 /** A sipp trunk on the gateway's trunk port and a sipp dialer calling through the gateway. */
 export async function placeCalls(g: Pick<SipGateway, "port" | "trunkPort" | "world">, setup: CallSetup): Promise<{ dialer: SippResult; trunk: SippResult | null }> {
   const calls = String(setup.calls ?? 1);
-  const trunk = setup.trunk ? sipp(setup.trunk, ['-i', '127.0.0.1', '-p', String(g.trunkPort), '-t', setup.transport, '-m', calls, '-timeout', '20s', '-timeout_error', ...(setup.trunkArgs ?? [])]) : null;
+  const trunk = setup.trunk ? sipp(setup.trunk, ['-i', '127.0.0.1', '-p', String(g.trunkPort), '-t', setup.trunkTransport ?? setup.transport, '-m', calls, '-timeout', '20s', '-timeout_error', ...(setup.trunkArgs ?? [])]) : null;
   await sleep(300);
   const dialerPort = await freePort();
   const keys = { campaign: g.world.campaignId, ...setup.keys };

@@ -37,6 +37,13 @@ interface InviteContext {
   call: CallRef | null;
 }
 
+/**
+ * Transactions linger after their final response (Timers J, K, L, M: up to 64*T1) to absorb
+ * retransmissions; this bounds their memory whatever the load, while the overload answer itself is
+ * driven by calls still pending.
+ */
+const MAX_TRANSACTIONS = 1_000_000;
+
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK, REFER, NOTIFY';
 const SCHEMES = new Set(['sip', 'sips', 'tel']);
 
@@ -59,6 +66,7 @@ export class ProxyCore {
   private readonly clients = new Map<string, Transaction<IctState, IctEvent> | Transaction<NictState, NictEvent>>();
   private readonly contexts = new Map<string, InviteContext>();
   private readonly ours = new Set<string>();
+  private pendingCalls = 0;
   readonly stats: ProxyStats = { received: 0, dropped: 0, invites: 0, forwarded: 0, refused: 0 };
 
   constructor(
@@ -115,7 +123,7 @@ export class ProxyCore {
     const existing = this.servers.get(key);
     if (existing) return existing.txn.dispatch({ type: 'request' });
     if (msg.method === 'CANCEL') return this.onCancel(msg, peer);
-    if (this.transactionCount >= this.config.maxTransactions) {
+    if (this.pendingCalls >= this.config.maxPendingCalls || this.transactionCount >= MAX_TRANSACTIONS) {
       // §21.5.4: an overloaded element answers 503 with Retry-After, statelessly, keeping no state for it.
       this.stats.refused++;
       return this.sendUpstream(buildResponse(msg, 503, [['Retry-After', String(this.config.retryAfterSeconds)]]), peer);
@@ -138,6 +146,7 @@ export class ProxyCore {
     ist.dispatch({ type: 'respond', response: buildResponse(msg, 100) });
     const ctx: InviteContext = { key, request: msg, source: peer, ist, forwarded: null, target: null, provisional: false, final: false, cancelled: false, pendingCancel: false, timerC: null, call: null };
     this.contexts.set(key, ctx);
+    this.pendingCalls++;
     const refusal = this.validate(msg);
     if (refusal) return this.respondInvite(ctx, refusal.status, refusal.headers, refusal.reason);
     const viaUs = this.popOwnRoutes(msg);
@@ -255,13 +264,13 @@ export class ProxyCore {
     if (res.status < 300) {
       // §16.7 step 5 and RFC 6026: every 2xx is forwarded at once, retransmissions included.
       const first = !ctx.final;
-      ctx.final = true;
+      this.markFinal(ctx);
       ctx.ist.dispatch({ type: 'respond', response: up });
       if (first && ctx.call) this.observer?.onFinal(ctx.call, res.status, false);
       return;
     }
     if (ctx.final) return;
-    ctx.final = true;
+    this.markFinal(ctx);
     ctx.ist.dispatch({ type: 'respond', response: up });
     if (ctx.call) this.observer?.onFinal(ctx.call, res.status, ctx.cancelled);
   }
@@ -288,10 +297,16 @@ export class ProxyCore {
   /** A final response generated here for the INVITE, sent through its server transaction. */
   private respondInvite(ctx: InviteContext, status: number, headers: [string, string][] = [], reason?: string): void {
     if (ctx.final) return;
-    ctx.final = true;
+    this.markFinal(ctx);
     if (ctx.timerC !== null) this.clock.clear(ctx.timerC);
     ctx.ist.dispatch({ type: 'respond', response: buildResponse(ctx.request, status, headers, reason) });
     if (ctx.call && ctx.forwarded) this.observer?.onFinal(ctx.call, status, ctx.cancelled);
+  }
+
+  private markFinal(ctx: InviteContext): void {
+    if (ctx.final) return;
+    ctx.final = true;
+    this.pendingCalls--;
   }
 
   // ── CANCEL (§16.10) ─────────────────────────────────────────────────────────────────────────
@@ -450,6 +465,7 @@ export class ProxyCore {
         const ctx = this.contexts.get(key);
         if (ctx) {
           this.clock.clear(ctx.timerC);
+          this.markFinal(ctx);
           this.contexts.delete(key);
         }
       },
