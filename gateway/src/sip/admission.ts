@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { requireValidNumber } from '../numbers/phone';
 import type { SipConfig } from './config';
 import type { DialerDirectory } from './dialers';
+import type { IdentityVerifier } from './identity/verify';
 import type { SipMessage } from './message/message';
 import { numberFromUri, presentedNumber } from './numbers';
 import type { Admission, Verdict } from './proxy/types';
@@ -30,6 +31,7 @@ export class DecisionAdmission implements Admission {
     private readonly dialers: DialerDirectory,
     private readonly config: SipConfig,
     private readonly hook: AllowedCallHook | null = null,
+    private readonly verifier: IdentityVerifier | null = null,
   ) {}
 
   async admit(invite: SipMessage, source: Peer): Promise<Verdict> {
@@ -44,9 +46,15 @@ export class DecisionAdmission implements Admission {
     } catch {
       return this.refuse(484, 'INVALID_NUMBER', 'Address Incomplete (the callee is no valid number)');
     }
+    const caller = presentedNumber(invite, this.config.defaultRegion);
+    // RFC 8224 §6.2: every Identity header present must verify; a forged or stale one refuses the call.
+    for (const identity of this.verifier ? invite.getAll('identity') : []) {
+      const check = this.verifier!.verify(identity, caller, callee);
+      if (!check.ok) return this.refuse(check.status, check.code, check.reason);
+    }
     let record: DecisionRecord;
     try {
-      record = await this.decisions.decide({ tenantId: dialer.tenantId, campaignId, callee, caller: presentedNumber(invite, this.config.defaultRegion) });
+      record = await this.decisions.decide({ tenantId: dialer.tenantId, campaignId, callee, caller });
     } catch (error) {
       if (error instanceof AppError && error.status < 500) return this.refuse(403, error.code, `Forbidden (${error.code})`);
       throw error;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { REASONS } from '../engine/reasons';
+import { loadTrustedKeys } from './identity/verify';
 import { parseUri } from './message/uri';
 import { DEFAULT_TIMERS, type Timers } from './transaction/types';
 import type { Proto } from './transport/types';
@@ -33,6 +34,8 @@ export interface SipConfig {
   recvBufferBytes: number;
   dialerRefreshMs: number;
   stir: { privateKeyPem: string; x5u: string } | null;
+  /** Check Identity headers that arrive from dialers, refusing forged or stale ones. */
+  verifyIdentity: { trustFile: string } | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,6 +99,19 @@ function stir(env: Env, fail: Fail): SipConfig['stir'] {
   return { privateKeyPem: pem, x5u: x5u! };
 }
 
+function verifyIdentity(env: Env, fail: Fail): SipConfig['verifyIdentity'] {
+  const mode = oneOf(env, 'SIP_STIR_VERIFY', ['off', 'reject'] as const, 'off', fail);
+  if (mode === 'off') return null;
+  const trustFile = env.SIP_STIR_TRUST_FILE;
+  if (!trustFile) fail('SIP_STIR_VERIFY=reject needs SIP_STIR_TRUST_FILE: a JSON object from x5u URL to certificate PEM');
+  try {
+    loadTrustedKeys(trustFile!);
+  } catch (error) {
+    fail(`SIP_STIR_TRUST_FILE cannot be used: ${(error as Error).message}`);
+  }
+  return { trustFile: trustFile! };
+}
+
 /** The SIP side's settings, or null when SIP_LISTEN is unset (the gateway then speaks only HTTP). */
 export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
   if (!env.SIP_LISTEN) return null;
@@ -124,5 +140,6 @@ export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
     recvBufferBytes: integer(env, 'SIP_RECV_BUFFER', 4 * 1024 * 1024, 65_536, 256 * 1024 * 1024, fail),
     dialerRefreshMs: integer(env, 'SIP_DIALER_REFRESH_MS', 5000, 100, 3_600_000, fail),
     stir: stir(env, fail),
+    verifyIdentity: verifyIdentity(env, fail),
   };
 }

@@ -3,6 +3,7 @@ import { DecisionAdmission, type AllowedCallHook } from './admission';
 import { BatchWriter } from './batch-writer';
 import { ShakenSigning, type AttestationRow } from './identity/attestation';
 import { PassportSigner } from './identity/passport';
+import { IdentityVerifier, loadTrustedKeys } from './identity/verify';
 import type { SipConfig } from './config';
 import { DialerDirectory } from './dialers';
 import { SignalledOutcomes } from './outcomes';
@@ -29,7 +30,8 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
   const outcomes = new SignalledOutcomes(gate.db, log);
   const attestations = config.stir ? new BatchWriter<AttestationRow>('call attestations', (rows) => recordAttestations(gate, rows), log) : null;
   const signing = config.stir && attestations ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u), (row) => attestations.push(row)) : null;
-  const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing);
+  const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile)) : null;
+  const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing, verifier);
   const proxy = new ProxyCore(config, admission, outcomes, options.clock ?? realClock, log);
   const transports: Transport[] = [];
   try {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { attestationFor } from '../../src/sip/identity/attestation';
 import { canonicalJson, PassportSigner } from '../../src/sip/identity/passport';
+import { IdentityVerifier, loadTrustedKeys } from '../../src/sip/identity/verify';
 import type { DecisionRecord } from '../../src/decisions/record';
 import { goodFacts } from '../support/facts';
 import { CALLEE, describeRun, placeCalls, startSipGateway, type SipGateway } from './support';
@@ -57,6 +58,37 @@ describe('STIR/SHAKEN PASSporT (RFC 8225, RFC 8588, RFC 8224)', () => {
   });
 });
 
+describe('verifying an incoming Identity header (RFC 8224 §6.2)', () => {
+  const NOW = 1_790_000_000_000;
+  const signer = new PassportSigner(PEM, X5U);
+  const verifier = new IdentityVerifier(new Map([[X5U, publicKey]]), () => NOW);
+  const claims = (over: object = {}) => ({ attest: 'A' as const, dest: { tn: ['8613800138000'] }, iat: NOW / 1000 - 5, orig: { tn: '862161234567' }, origid: 'x', ...over });
+
+  it('accepts a fresh PASSporT from a trusted certificate whose orig and dest match the call', () => {
+    assert.deepEqual(verifier.verify(signer.identityHeader(claims()), '+862161234567', '+8613800138000'), { ok: true });
+  });
+
+  it('refuses 438 a PASSporT signed by another key under a trusted x5u (forged)', () => {
+    const other = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const forged = new PassportSigner(other, X5U).identityHeader(claims());
+    assert.deepEqual(verifier.verify(forged, '+862161234567', '+8613800138000'), { ok: false, status: 438, code: 'IDENTITY_INVALID', reason: 'Invalid Identity Header (signature)' });
+  });
+
+  it('refuses 403 Stale Date a PASSporT older than 60 s, 436 an untrusted x5u, 438 a mismatched orig', () => {
+    assert.equal((verifier.verify(signer.identityHeader(claims({ iat: NOW / 1000 - 120 })), '+862161234567', '+8613800138000') as { code: string }).code, 'IDENTITY_STALE');
+    const untrusted = new PassportSigner(PEM, 'https://elsewhere.example/cert.pem').identityHeader(claims());
+    assert.equal((verifier.verify(untrusted, '+862161234567', '+8613800138000') as { status: number }).status, 436);
+    assert.equal((verifier.verify(signer.identityHeader(claims()), '+862161234599', '+8613800138000') as { status: number }).status, 438);
+    assert.equal((verifier.verify('garbage;info=<x>', '+862161234567', '+8613800138000') as { status: number }).status, 438);
+  });
+
+  it('reads trusted certificates or public keys from the provisioned file', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-trust-')), 'trust.json');
+    fs.writeFileSync(file, JSON.stringify({ [X5U]: publicKey.export({ type: 'spki', format: 'pem' }) }));
+    assert.ok(loadTrustedKeys(file).get(X5U)?.equals(publicKey));
+  });
+});
+
 describe('SIP proxy signing calls with STIR/SHAKEN, through real sipp', () => {
   let g: SipGateway;
   before(async () => {
@@ -78,5 +110,24 @@ describe('SIP proxy signing calls with STIR/SHAKEN, through real sipp', () => {
     const decision = await g.gw.gate.db('decisions').where({ id: row.decision_id }).first();
     assert.equal(Boolean(decision.allow), true);
     assert.deepEqual([row.attest, row.origid], ['A', claims.origid]);
+  });
+});
+
+describe('SIP proxy verifying incoming Identity headers, through real sipp', () => {
+  let g: SipGateway;
+  before(async () => {
+    const trust = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-trust-')), 'trust.json');
+    fs.writeFileSync(trust, JSON.stringify({ [X5U]: publicKey.export({ type: 'spki', format: 'pem' }) }));
+    g = await startSipGateway('sqlite', { env: { SIP_STIR_VERIFY: 'reject', SIP_STIR_TRUST_FILE: trust } });
+  });
+  after(async () => g?.close());
+
+  it('a forged Identity header is refused 438 with IDENTITY_INVALID and the trunk receives nothing', async () => {
+    const other = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const forged = new PassportSigner(other, X5U).identityHeader({ attest: 'A', dest: { tn: [CALLEE.slice(1)] }, iat: Math.floor(Date.now() / 1000), orig: { tn: g.world.caller.slice(1) }, origid: 'f' });
+    const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', fill: { expect: '438', extra: `Identity: ${forged}` }, trunkWaitMs: 300 });
+    assert.equal(dialer.code, 0, describeRun(dialer));
+    assert.match(dialer.logs, /X-Callgate-Reasons: IDENTITY_INVALID/);
+    assert.doesNotMatch(trunk!.messages, /INVITE/);
   });
 });

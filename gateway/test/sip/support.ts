@@ -125,7 +125,7 @@ export async function placeCalls(g: Pick<SipGateway, "port" | "trunkPort" | "wor
   const callees = setup.callees ?? [CALLEE];
   const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-sipp-')), 'calls.csv');
   fs.writeFileSync(csv, ['SEQUENTIAL', ...callees.map((c) => `${c};${setup.caller ?? g.world.caller};`)].join('\n') + '\n');
-  const fill = { expect: '200', maxforwards: '70', ...setup.fill };
+  const fill = { expect: '200', maxforwards: '70', extra: 'X-Test: none', ...setup.fill };
   const dialer = sipp(setup.dialer, [
     `127.0.0.1:${g.port}`, '-i', setup.dialerAddress ?? '127.0.0.1', '-p', String(dialerPort), '-t', setup.transport, '-m', calls, '-r', '10', '-timeout', '20s', '-timeout_error',
     '-inf', csv,
