@@ -38,6 +38,16 @@ for (const transport of ['u1', 't1'] as const) {
       assert.equal(rows[0].recorded_by, 'sip');
     });
 
+    it('a re-INVITE inside the call is routed through the Record-Route set, answered, and never decided again', async () => {
+      await clearHistory(g);
+      const decisions = await g.gw.count('decisions');
+      const { dialer, trunk } = await placeCalls(g, { transport, dialer: 'dialer-reinvite.xml', trunk: 'trunk-reinvite.xml' });
+      assert.equal(dialer.code, 0, describeRun(dialer));
+      assert.equal(trunk?.code, 0, describeRun(trunk));
+      assert.match(trunk!.logs, /trunk got re-INVITE CSeq: 2 INVITE/);
+      assert.equal(await g.gw.count('decisions'), decisions + 1, 'one decision for the call, none for the re-INVITE');
+    });
+
     it('a denied call is refused 403 with Reason and reason codes, and the trunk receives nothing', async () => {
       await clearHistory(g);
       const { dialer, trunk } = await placeCalls(g, { transport, dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', callees: [UNCONSENTED], fill: { expect: '403' }, trunkWaitMs: 300 });
