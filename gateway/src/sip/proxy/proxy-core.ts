@@ -1,7 +1,7 @@
 import type { SipConfig } from '../config';
 import { SipMessage } from '../message/message';
-import { parseNameAddr, tagOf } from '../message/name-addr';
-import { cseqOf, parseMessage, SipParseError } from '../message/parse';
+import { tagOf } from '../message/name-addr';
+import { parseMessage, SipParseError } from '../message/parse';
 import { buildResponse } from '../message/response';
 import { parseUri, type SipUri } from '../message/uri';
 import { parseVia, sentBy, type Via } from '../message/via';
@@ -15,6 +15,8 @@ import { Transaction, type TransactionUser } from '../transaction/transaction';
 import type { Action, TimerName } from '../transaction/types';
 import type { Peer, Proto, Transport } from '../transport/types';
 import { loopHash, newBranch, statelessBranch } from './branch';
+import { buildCancel } from './cancel';
+import { nextHop, popOwnRoutes, stampVia, viaTarget } from './route';
 import type { Admission, CallObserver, CallRef, ProxyLog, Verdict } from './types';
 
 type Ist = Transaction<IstState, IstEvent>;
@@ -44,6 +46,8 @@ interface InviteContext {
  */
 const MAX_TRANSACTIONS = 1_000_000;
 
+const UDP_MTU_BOUND = 1300;
+
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK, REFER, NOTIFY';
 const SCHEMES = new Set(['sip', 'sips', 'tel']);
 
@@ -67,6 +71,7 @@ export class ProxyCore {
   private readonly contexts = new Map<string, InviteContext>();
   private readonly ours = new Set<string>();
   private pendingCalls = 0;
+  private warnedMtu = false;
   readonly stats: ProxyStats = { received: 0, dropped: 0, invites: 0, forwarded: 0, refused: 0 };
 
   constructor(
@@ -110,13 +115,13 @@ export class ProxyCore {
   private refuseMalformed(error: SipParseError, peer: Peer): void {
     this.stats.dropped++;
     if (!error.answerable || error.partial!.method === 'ACK') return;
-    this.stampVia(error.partial!, peer);
+    stampVia(error.partial!, peer);
     const reason = `Bad Request (${error.message.replace(/[\r\n"]/g, ' ').slice(0, 100)})`;
     this.sendUpstream(buildResponse(error.partial!, 400, [], reason), peer);
   }
 
   private onRequest(msg: SipMessage, peer: Peer): void {
-    this.stampVia(msg, peer);
+    stampVia(msg, peer);
     if (msg.method === 'ACK') return this.onAck(msg);
     const key = serverKey(msg);
     if (!key) return this.sendUpstream(buildResponse(msg, 400, [], 'Bad Request (Via branch must start with z9hG4bK)'), peer);
@@ -132,7 +137,7 @@ export class ProxyCore {
     const nist = this.newNist(key, peer);
     const refusal = this.validate(msg);
     if (refusal) return nist.dispatch({ type: 'respond', response: buildResponse(msg, refusal.status, refusal.headers, refusal.reason) });
-    const viaUs = this.popOwnRoutes(msg);
+    const viaUs = popOwnRoutes(msg, this.isOurs);
     if (tagOf(msg.get('to')) !== null) return this.forwardInDialog(msg, peer, nist, viaUs);
     if (msg.method === 'OPTIONS') return nist.dispatch({ type: 'respond', response: buildResponse(msg, 200, [['Allow', ALLOW]]) });
     nist.dispatch({ type: 'respond', response: buildResponse(msg, 405, [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']], 'Method Not Allowed (callgate routes calls only)') });
@@ -149,7 +154,7 @@ export class ProxyCore {
     this.pendingCalls++;
     const refusal = this.validate(msg);
     if (refusal) return this.respondInvite(ctx, refusal.status, refusal.headers, refusal.reason);
-    const viaUs = this.popOwnRoutes(msg);
+    const viaUs = popOwnRoutes(msg, this.isOurs);
     if (tagOf(msg.get('to')) !== null) return this.forwardInDialogInvite(ctx, viaUs);
     void this.admitAndForward(ctx);
   }
@@ -328,13 +333,9 @@ export class ProxyCore {
     else ctx.pendingCancel = true;
   }
 
-  /** §9.1: same Request-URI, Call-ID, From, To, CSeq number and top Via (branch) as the INVITE. */
   private sendCancel(ctx: InviteContext): void {
     const inv = ctx.forwarded!;
-    const headers: [string, string][] = [['Via', inv.get('via')!], ['Max-Forwards', '70'], ['From', inv.get('from')!], ['To', inv.get('to')!], ['Call-ID', inv.get('call-id')!], ['CSeq', `${cseqOf(inv).seq} CANCEL`]];
-    for (const route of inv.getAll('route')) headers.push(['Route', route]);
-    headers.push(['Content-Length', '0']);
-    const cancel = SipMessage.request('CANCEL', inv.uri, headers);
+    const cancel = buildCancel(inv);
     const key = clientKey(parseVia(inv.get('via')!)!.branch!, 'CANCEL');
     if (this.clients.has(key)) return;
     const target = ctx.target!;
@@ -345,33 +346,12 @@ export class ProxyCore {
 
   // ── in-dialog requests and ACK ──────────────────────────────────────────────────────────────
 
-  /** Removes the Route entries that name us (§16.4); true when there was one. */
-  private popOwnRoutes(msg: SipMessage): boolean {
-    let popped = false;
-    for (;;) {
-      const top = msg.get('route');
-      const uri = top ? parseNameAddr(top)?.uri : null;
-      if (!uri || !this.isOurs(uri)) return popped;
-      msg.removeFirst('route');
-      popped = true;
-    }
-  }
-
-  /** The next hop of a routed request: the top Route left (loose routing), else the Request-URI. */
-  private nextHop(msg: SipMessage): Peer | null {
-    const route = msg.get('route');
-    const uri = route ? parseNameAddr(route)?.uri : parseUri(msg.uri);
-    if (!uri || uri.scheme === 'tel') return null;
-    const transport = (uri.params.get('transport') ?? 'udp').toLowerCase();
-    return { proto: transport === 'tcp' ? 'tcp' : 'udp', host: uri.host.replace(/^\[|\]$/g, ''), port: uri.port ?? 5060 };
-  }
-
   /**
    * A request inside a dialog we record-routed: routed, never decided again. One that does not
    * carry our Route was not set up through us and is refused, so the proxy is no open relay.
    */
   private forwardInDialog(msg: SipMessage, peer: Peer, nist: Nist, viaUs: boolean): void {
-    const target = viaUs ? this.nextHop(msg) : null;
+    const target = viaUs ? nextHop(msg) : null;
     if (!target) return nist.dispatch({ type: 'respond', response: buildResponse(msg, 403, [], 'Forbidden (not routed through callgate)') });
     if (msg.method === 'BYE') this.observer?.onBye(msg.get('call-id')!);
     const out = msg.clone();
@@ -402,7 +382,7 @@ export class ProxyCore {
 
   /** A re-INVITE: routed like any in-dialog request, with INVITE transactions. */
   private forwardInDialogInvite(ctx: InviteContext, viaUs: boolean): void {
-    const target = viaUs ? this.nextHop(ctx.request) : null;
+    const target = viaUs ? nextHop(ctx.request) : null;
     if (!target) return this.respondInvite(ctx, 403, [], 'Forbidden (not routed through callgate)');
     this.forwardInvite(ctx, ctx.request.clone(), target, false);
   }
@@ -418,8 +398,8 @@ export class ProxyCore {
     }
     const maxForwards = msg.get('max-forwards');
     if (maxForwards !== undefined && Number(maxForwards) === 0) return;
-    if (!this.popOwnRoutes(msg)) return; // not part of a dialog routed through us
-    const target = this.nextHop(msg);
+    if (!popOwnRoutes(msg, this.isOurs)) return; // not part of a dialog routed through us
+    const target = nextHop(msg);
     if (!target) return;
     const out = msg.clone();
     const mf = out.get('max-forwards');
@@ -472,38 +452,24 @@ export class ProxyCore {
     };
   }
 
-  /**
-   * RFC 3581 and §18.2.1: the top Via gets received= when the packet came from another address
-   * than its sent-by, and rport= filled in when the client asked for it, so that responses find
-   * their way back through NAT.
-   */
-  private stampVia(msg: SipMessage, peer: Peer): void {
-    const top = msg.get('via');
-    const via = top ? parseVia(top) : null;
-    if (!top || !via) return;
-    const wantsPort = via.params.has('rport') && via.params.get('rport') === null;
-    const needsReceived = via.host.replace(/^\[|\]$/g, '') !== peer.host && !via.params.has('received');
-    if (!wantsPort && !needsReceived) return;
-    let value = wantsPort ? top.replace(/;\s*rport(?=\s*(;|$))/i, `;rport=${peer.port}`) : top;
-    if (needsReceived) value += `;received=${peer.host}`;
-    msg.replaceFirst('via', value);
-  }
-
   /** §18.2.2: over TCP, back on the connection the request came in on; over UDP, to received/rport. */
   private sendUpstream(response: SipMessage, source: Peer | null): void {
     if (source?.proto === 'tcp') return this.sendTo(source, response);
-    const via = parseVia(response.get('via') ?? '');
-    if (!via) return;
-    const host = via.params.get('received') ?? via.host.replace(/^\[|\]$/g, '');
-    const rport = Number(via.params.get('rport'));
-    const proto: Proto = via.transport === 'TCP' ? 'tcp' : 'udp';
-    this.sendTo({ proto, host, port: rport > 0 ? rport : via.port ?? 5060 }, response);
+    const target = viaTarget(response);
+    if (target) this.sendTo(target, response);
   }
 
   private sendTo(peer: Peer, msg: SipMessage, onError?: (error: Error) => void): void {
     const transport = this.transports.get(peer.proto) ?? this.transports.values().next().value;
     if (!transport) return;
-    transport.send(peer, msg.serialize(transport.proto === 'tcp'), onError);
+    const bytes = msg.serialize(transport.proto === 'tcp');
+    if (transport.proto === 'udp' && msg.isRequest && bytes.length > UDP_MTU_BOUND && !this.warnedMtu) {
+      // §18.1.1: a request this large should go over a congestion-controlled transport. Sending it
+      // anyway (fragmented) is the operator's choice of a UDP trunk; say so once.
+      this.warnedMtu = true;
+      this.log.warn({ bytes: bytes.length, to: `${peer.host}:${peer.port}` }, 'SIP request over 1300 bytes sent over UDP (RFC 3261 §18.1.1); use transport=tcp for this trunk if it drops fragments');
+    }
+    transport.send(peer, bytes, onError);
   }
 
   private selfUri(proto: Proto): string {
@@ -516,9 +482,7 @@ export class ProxyCore {
     return `SIP/2.0/${proto.toUpperCase()} ${this.config.advertisedHost}:${port};branch=${branch}`;
   }
 
-  private isOurs(uri: SipUri): boolean {
-    return this.ours.has(`${uri.host.replace(/^\[|\]$/g, '')}:${uri.port ?? 5060}`);
-  }
+  private readonly isOurs = (uri: SipUri): boolean => this.ours.has(`${uri.host.replace(/^\[|\]$/g, '')}:${uri.port ?? 5060}`);
 
   private isOurVia(via: Via): boolean {
     return this.ours.has(sentBy(via).replace(/^\[|\]/g, ''));
