@@ -28,7 +28,7 @@ async function main() {
   if (files.length === 0) throw new Error('no test files found');
 
   // The SIP proxy is tested against the real sipp (Debian's sip-tester), installed when missing.
-  if (files.some((f) => f.includes(`${path.sep}sip${path.sep}`))) ensureDebianBinary(['/usr/bin/sipp'], ['sip-tester']);
+  if (files.some((f) => path.relative(ROOT, f).split(path.sep).includes('sip'))) ensureDebianBinary(['/usr/bin/sipp'], ['sip-tester']);
   const mariadb = await startMariaDb();
   process.stderr.write(`test: MariaDB ${mariadb.server} on 127.0.0.1:${mariadb.port}\n`);
   let status = 1;

@@ -4,7 +4,7 @@
  * on and every decision recorded, on SQLite and on MariaDB; then the same sipp load through a plain
  * Kamailio stateful proxy when Kamailio is installed, and the ratio. Figures, never assertions.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -129,7 +129,8 @@ async function callgateRun(label: string, sipp: string, env: Record<string, stri
   const [httpPort, sipPort, trunkPort] = [await freePort(), await freePort(), await freePort()];
   // BENCH_NODE_ARGS (e.g. --cpu-prof) goes to the gateway's node, to see where its time goes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const gateway = spawnQuiet(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(projectRoot(), 'gateway/src/cli.ts'), 'serve'], {
+  // The compiled gateway, as `npm start` runs it (sipBench builds it first).
+  const gateway = spawnQuiet(process.execPath, [...nodeArgs, path.join(projectRoot(), 'dist/gateway/src/cli.js'), 'serve'], {
     ...env, PORT: String(httpPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
     SIP_LISTEN: `udp:127.0.0.1:${sipPort}`, SIP_TRUNK: `sip:127.0.0.1:${trunkPort}`, SIP_RECV_BUFFER: String(RECV_BUFFER),
   });
@@ -172,6 +173,7 @@ async function kamailioRun(sipp: string): Promise<number | null> {
 
 export async function sipBench(only: string | undefined = process.env.BENCH_SIP_ONLY): Promise<void> {
   const sipp = ensureDebianBinary(['/usr/bin/sipp'], ['sip-tester']);
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(projectRoot(), 'tsconfig.json')], { stdio: 'inherit' });
   console.log(`SIP: ${CALLS} calls per run through each proxy, sipp dialer and trunk on loopback, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   if (only === 'kamailio') return void (await kamailioRun(sipp));
   if (only === 'sqlite') return void (await callgateRun('SIP proxy, every check on, SQLite', sipp, { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-sipbench-')), POLICY_DIR: allDayPolicyDir() }));
