@@ -11,7 +11,7 @@ export async function serve(config: Config): Promise<void> {
   const drain = scheduleSpoolDrain(gate.db, gate.spool, log);
   await app.listen({ port: config.port, host: config.host });
   const sip = config.sip ? await startSip(gate, config.sip, log) : null;
-  if (sip) log.info({ sip: sip.transports.map((t) => `${t.proto}:${t.host}:${t.port}`), trunk: config.sip!.trunk.uri, mode: config.sip!.mode }, 'SIP proxy listening');
+  if (sip) log.info({ sip: sip.listening.map((t) => `${t.proto}:${t.host}:${t.port}`), trunk: config.sip!.trunk.uri, mode: config.sip!.mode }, 'SIP proxy listening');
   log.info({ database: config.databaseUrl ? 'mysql' : `sqlite in ${config.dataDir}`, policies: [...gate.policies.values()].map((p) => p.revisionId) }, 'callgate ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
