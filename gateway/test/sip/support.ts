@@ -108,6 +108,8 @@ export interface CallSetup {
   /** The display number presented ([field1]); the seeded tenant's by default. */
   caller?: string;
   fill?: Record<string, string>;
+  /** Placeholders of the trunk scenario; {{linger}}: how long the trunk stays in the call after its last 200. */
+  trunkFill?: Record<string, string>;
   dialerArgs?: string[];
   trunkArgs?: string[];
   dialerAddress?: string;
@@ -118,7 +120,8 @@ export interface CallSetup {
 /** A sipp trunk on the gateway's trunk port and a sipp dialer calling through the gateway. */
 export async function placeCalls(g: Pick<SipGateway, "port" | "trunkPort" | "world">, setup: CallSetup): Promise<{ dialer: SippResult; trunk: SippResult | null }> {
   const calls = String(setup.calls ?? 1);
-  const trunk = setup.trunk ? sipp(setup.trunk, ['-i', '127.0.0.1', '-p', String(g.trunkPort), '-t', setup.trunkTransport ?? setup.transport, '-m', calls, '-timeout', '20s', '-timeout_error', ...(setup.trunkArgs ?? [])]) : null;
+  const trunkFill = { linger: '1000', ...setup.trunkFill };
+  const trunk = setup.trunk ? sipp(setup.trunk, ['-i', '127.0.0.1', '-p', String(g.trunkPort), '-t', setup.trunkTransport ?? setup.transport, '-m', calls, '-timeout', '20s', '-timeout_error', ...(setup.trunkArgs ?? [])], trunkFill) : null;
   await sleep(300);
   const dialerPort = await freePort();
   const keys = { campaign: g.world.campaignId, ...setup.keys };
