@@ -24,7 +24,7 @@ COPY --from=build --chown=root:root /app/policies ./policies
 COPY --from=build --chown=root:root /app/openapi.yaml ./
 USER callgate
 VOLUME ["/var/lib/callgate"]
-EXPOSE 8080
+EXPOSE 8080 5060/udp 5060/tcp
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "dist/gateway/src/cli.js"]

@@ -33,6 +33,8 @@ async function main() {
     // A CJK font, so that the Chinese names and citations in the page screenshots are legible.
     ensureDebianBinary(['/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'], ['fonts-wqy-microhei']);
   }
+  // The SIP proxy is tested against the real sipp (Debian's sip-tester), installed when missing.
+  if (files.some((f) => path.relative(ROOT, f).split(path.sep).includes('sip'))) ensureDebianBinary(['/usr/bin/sipp'], ['sip-tester']);
   const mariadb = await startMariaDb();
   process.stderr.write(`test: MariaDB ${mariadb.server} on 127.0.0.1:${mariadb.port}\n`);
   let status = 1;

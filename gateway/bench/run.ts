@@ -179,6 +179,7 @@ async function main(): Promise<void> {
     await mariadb.stop();
   }
   await (await import('./audit')).auditBench();
+  await (require('./sip') as typeof import('./sip')).sipBench();
 }
 
 main().then(

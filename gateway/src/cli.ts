@@ -14,6 +14,7 @@ import { createBrand, createCallerNumber, createCampaign, createTenant, setTenan
 import { createBan, listBans, revokeBan } from './storage/bans';
 import { createRegistration } from './storage/registrations';
 import { importRegistry, type ImportProgress } from './storage/registry';
+import { addSipDialer, listSipDialers, removeSipDialer } from './storage/sip-dialers';
 import { serve } from './serve';
 import { createUser, type UserRole } from '../../admin/api/users';
 import { runAuditCommand } from './audit/cli';
@@ -55,6 +56,10 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   audit seal                              seal the chain heads now (the gateway does it on a schedule)
   audit purge                             remove content past AUDIT_RETENTION_DAYS now, keeping hashes
   audit public-key                        print the public key that signs seals and manifests
+  sip-dialer add --tenant T --source IP|CIDR [--campaign C] [--description D]
+                                          INVITEs from this address are decided as tenant T's calls
+  sip-dialer list [--tenant T]
+  sip-dialer remove --id D
 `;
 
 class UsageError extends Error {}
@@ -98,6 +103,8 @@ const OPTIONS = {
   pseudonymise: { type: 'boolean' },
   manifest: { type: 'string' },
   'public-key': { type: 'string', multiple: true },
+  source: { type: 'string' },
+  description: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -275,6 +282,20 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         const ban = await revokeBan(db, need(o, 'id'));
         await logAction(db, operator(o), 'cli ban revoke', ban.id, { region: ban.region }, null);
         print(ban);
+      });
+    case 'sip-dialer add':
+      return withDb(config, async (db) => {
+        const dialer = await addSipDialer(db, { tenantId: need(o, 'tenant'), source: need(o, 'source'), defaultCampaignId: o.campaign ?? null, description: o.description ?? null }, operator(o).subject);
+        await logAction(db, operator(o), 'cli sip-dialer add', dialer.id, { source: dialer.source }, dialer.tenantId);
+        print(dialer);
+      });
+    case 'sip-dialer list':
+      return withDb(config, async (db) => print(await listSipDialers(db, o.tenant ?? null)));
+    case 'sip-dialer remove':
+      return withDb(config, async (db) => {
+        const dialer = await removeSipDialer(db, need(o, 'id'));
+        await logAction(db, operator(o), 'cli sip-dialer remove', dialer.id, { source: dialer.source }, dialer.tenantId);
+        print(dialer);
       });
     default:
       if (command.startsWith('audit ')) return runAudit(command, config, o);

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import cron from 'node-cron';
+import { loadSipConfig, type SipConfig } from './sip/config';
 
 export interface Config {
   port: number;
@@ -19,6 +20,8 @@ export interface Config {
   /** JSON file of do-not-call registries to refresh on a schedule; unset: none. */
   registrySources: string | null;
   audit: AuditConfig;
+  /** The SIP proxy's settings; null when SIP_LISTEN is unset. */
+  sip: SipConfig | null;
 }
 
 /** The tamper-evident trail (see README, "The audit trail"). */
@@ -100,5 +103,8 @@ export function loadConfig(env: Env = process.env): Config {
     decisionBatchMax: integer(env, 'DECISION_BATCH_MAX', 256, 1, 5000),
     registrySources: env.REGISTRY_SOURCES ? path.resolve(env.REGISTRY_SOURCES) : null,
     audit: auditConfig(env),
+    sip: loadSipConfig(env, (message) => {
+      throw new ConfigError(message);
+    }),
   };
 }

@@ -4,6 +4,7 @@ import { scheduleAuditPurge } from './jobs/audit-purge';
 import { scheduleAuditSeal } from './jobs/audit-seal';
 import { scheduleSpoolDrain } from './jobs/spool-drain';
 import { buildApp, createGateway, createLogger } from './server';
+import { startSip } from './sip/service';
 
 /** Runs the gateway until SIGTERM or SIGINT, then stops taking requests and closes the database. */
 export async function serve(config: Config): Promise<void> {
@@ -15,9 +16,12 @@ export async function serve(config: Config): Promise<void> {
   const refresh = scheduleRegistryRefresh(gate.db, gate.registries, sources, log);
   const auditJobs = [scheduleAuditSeal(gate.db, gate.audit, config.audit.sealSchedule, log), scheduleAuditPurge(gate.db, gate.audit.trail, config.audit.retentionDays, log)];
   await app.listen({ port: config.port, host: config.host });
+  const sip = config.sip ? await startSip(gate, config.sip, log) : null;
+  if (sip) log.info({ sip: sip.listening.map((t) => `${t.proto}:${t.host}:${t.port}`), trunk: config.sip!.trunk.uri, mode: config.sip!.mode }, 'SIP proxy listening');
   log.info({ database: config.databaseUrl ? 'mysql' : `sqlite in ${config.dataDir}`, policies: [...gate.policies.values()].map((p) => p.revisionId) }, 'callgate ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
+    await sip?.close();
     await drain.stop();
     await refresh.stop();
     for (const job of auditJobs) await job.stop();

@@ -1,7 +1,74 @@
+import { trailOf } from '../audit/trail';
+import type { TrailEvent } from '../audit/events';
 import type { AttemptFacts, CampaignOutcomeFacts } from '../engine/types';
 import type { Db } from './db';
 
 type Row = Record<string, any>;
+
+export const OUTCOMES = ['answered', 'no_answer', 'busy', 'failed', 'abandoned', 'voicemail'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface CallOutcome {
+  decisionId: string;
+  tenantId: string;
+  outcome: Outcome;
+  endedAt: number;
+  durationSeconds: number | null;
+  refused: boolean;
+  optOutId: string | null;
+  recordedBy: string;
+}
+
+const toRow = (o: CallOutcome) => ({
+  decision_id: o.decisionId,
+  tenant_id: o.tenantId,
+  outcome: o.outcome,
+  ended_at: o.endedAt,
+  duration_seconds: o.durationSeconds,
+  refused: o.refused,
+  opt_out_id: o.optOutId,
+  recorded_by: o.recordedBy,
+  recorded_at: Date.now(),
+});
+
+/**
+ * How calls ended, attached to their decisions: from the dialer's REST report or from SIP
+ * signalling. One outcome per decision; a second report for the same call is ignored when
+ * `ignoreDuplicates` (signalling and the dialer may both report), refused otherwise.
+ */
+export async function recordCallOutcomes(db: Db, outcomes: CallOutcome[], options: { ignoreDuplicates: boolean }): Promise<void> {
+  if (outcomes.length === 0) return;
+  await trailOf(db).record(db, async (trx) => ({ result: undefined, events: await insertCallOutcomes(trx, outcomes, options) }));
+}
+
+/** Inserts outcomes inside the caller's transaction and returns their trail events (one query for their calls). */
+export async function insertCallOutcomes(trx: Db, outcomes: CallOutcome[], options: { ignoreDuplicates: boolean }): Promise<TrailEvent[]> {
+  const ids = outcomes.map((o) => o.decisionId);
+  const fresh = options.ignoreDuplicates ? await withoutRecorded(trx, outcomes) : outcomes;
+  if (fresh.length === 0) return [];
+  const rows = fresh.map(toRow);
+  const insert = trx('call_outcomes').insert(rows);
+  await (options.ignoreDuplicates ? insert.onConflict('decision_id').ignore() : insert);
+  const calls = new Map((await trx('decisions').whereIn('id', ids).select('id', 'callee', 'campaign_id')).map((d: Row) => [d.id as string, d]));
+  for (const call of calls.values()) forgetCampaignOutcomes(call.campaign_id);
+  return rows.map((outcome) => {
+    const call = calls.get(outcome.decision_id);
+    return { type: 'call.outcome', at: outcome.recorded_at, tenantId: outcome.tenant_id, campaignId: call?.campaign_id ?? null, callee: call?.callee, subjectId: outcome.decision_id, payload: { outcome } };
+  });
+}
+
+/** Outcomes not yet recorded, once each: signalling and the dialer may both report a call. */
+async function withoutRecorded(trx: Db, outcomes: CallOutcome[]): Promise<CallOutcome[]> {
+  const rows: Row[] = await trx('call_outcomes').whereIn('decision_id', outcomes.map((o) => o.decisionId)).select('decision_id');
+  const recorded = new Set(rows.map((r) => r.decision_id as string));
+  const fresh: CallOutcome[] = [];
+  for (const o of outcomes) {
+    if (recorded.has(o.decisionId)) continue;
+    recorded.add(o.decisionId);
+    fresh.push(o);
+  }
+  return fresh;
+}
 
 /**
  * A campaign's rate over 30 days moves slowly and counting it means reading every call of the

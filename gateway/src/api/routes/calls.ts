@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
-import { forgetCampaignOutcomes } from '../../storage/outcomes';
 import type { TrailEvent } from '../../audit/events';
 import { insertOptOut, optOutEvent, type OptOutReceipt } from '../../storage/opt-outs';
+import { insertCallOutcomes, OUTCOMES } from '../../storage/outcomes';
 import { tenantOf } from '../auth';
 import { bearerSecurity, errorResponses, id, instant, optOutScope } from '../schemas/common';
-
-const OUTCOMES = ['answered', 'no_answer', 'busy', 'failed', 'abandoned', 'voicemail'] as const;
 
 interface OutcomeBody {
   outcome: (typeof OUTCOMES)[number];
@@ -72,21 +70,18 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
           events.push(optOutEvent(receipt));
         }
         const outcome = {
-          decision_id: decisionId,
-          tenant_id: tenantId,
+          decisionId,
+          tenantId,
           outcome: body.outcome,
-          ended_at: body.endedAt ? Date.parse(body.endedAt) : Date.now(),
-          duration_seconds: body.durationSeconds ?? null,
+          endedAt: body.endedAt ? Date.parse(body.endedAt) : Date.now(),
+          durationSeconds: body.durationSeconds ?? null,
           refused: Boolean(body.refused),
-          opt_out_id: receipt?.id ?? null,
-          recorded_by: request.principal.subject,
-          recorded_at: Date.now(),
+          optOutId: receipt?.id ?? null,
+          recordedBy: request.principal.subject,
         };
-        await trx('call_outcomes').insert(outcome);
-        events.push({ type: 'call.outcome', at: outcome.recorded_at, tenantId, campaignId: decision.campaign_id, callee: decision.callee, subjectId: decisionId, payload: { outcome } });
-        return { result: outcome.opt_out_id, events };
+        events.push(...(await insertCallOutcomes(trx, [outcome], { ignoreDuplicates: false })));
+        return { result: outcome.optOutId, events };
       });
-      forgetCampaignOutcomes(decision.campaign_id);
       return reply.status(201).send({ decisionId, outcome: body.outcome, optOutId });
     },
   );

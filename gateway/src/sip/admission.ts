@@ -1,0 +1,87 @@
+import type { DecisionRecord } from '../decisions/record';
+import type { DecisionService } from '../decisions/service';
+import { AppError } from '../errors';
+import { requireValidNumber } from '../numbers/phone';
+import type { SipConfig } from './config';
+import type { DialerDirectory } from './dialers';
+import type { IdentityVerifier } from './identity/verify';
+import type { SipMessage } from './message/message';
+import { numberFromUri, presentedNumber } from './numbers';
+import type { Admission, Verdict } from './proxy/types';
+import type { Peer } from './transport/types';
+
+/** Headers that tell the dialer why a call was refused, so it can reschedule instead of retrying. */
+export const REASONS_HEADER = 'X-Callgate-Reasons';
+export const NEXT_ALLOWED_HEADER = 'X-Callgate-Next-Allowed';
+export const DECISION_HEADER = 'X-Callgate-Decision';
+
+/** Adds SIP-only steps (a signature) to an allowed call; returns extra headers for the trunk. */
+export interface AllowedCallHook {
+  headersFor(record: DecisionRecord): [string, string][];
+}
+
+/**
+ * Decides an initial INVITE through the same DecisionService as POST /v1/decisions: the tenant
+ * from the source address, the campaign from a header (or the dialer's default), the callee from
+ * the Request-URI, the display number from P-Asserted-Identity or From.
+ */
+export class DecisionAdmission implements Admission {
+  constructor(
+    private readonly decisions: DecisionService,
+    private readonly dialers: DialerDirectory,
+    private readonly config: SipConfig,
+    private readonly hook: AllowedCallHook | null = null,
+    private readonly verifier: IdentityVerifier | null = null,
+  ) {}
+
+  async admit(invite: SipMessage, source: Peer): Promise<Verdict> {
+    const dialer = this.dialers.match(source.host);
+    if (!dialer) return this.refuse(403, 'SOURCE_NOT_ALLOWED', 'Forbidden (source address is no registered dialer)');
+    const campaignId = invite.get(this.config.campaignHeader)?.trim() || dialer.defaultCampaignId;
+    if (!campaignId) return this.refuse(403, 'CAMPAIGN_MISSING', `Forbidden (no ${this.config.campaignHeader} header and no default campaign)`);
+    const dialled = numberFromUri(invite.uri, this.config.defaultRegion);
+    let callee: string;
+    try {
+      callee = requireValidNumber(dialled ?? '', 'The callee').e164;
+    } catch {
+      return this.refuse(484, 'INVALID_NUMBER', 'Address Incomplete (the callee is no valid number)');
+    }
+    const caller = presentedNumber(invite, this.config.defaultRegion);
+    // RFC 8224 §6.2: every Identity header present must verify; a forged or stale one refuses the call.
+    for (const identity of this.verifier ? invite.getAll('identity') : []) {
+      const check = this.verifier!.verify(identity, caller, callee);
+      if (!check.ok) return this.refuse(check.status, check.code, check.reason);
+    }
+    let record: DecisionRecord;
+    try {
+      record = await this.decisions.decide({ tenantId: dialer.tenantId, campaignId, callee, caller });
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) return this.refuse(403, error.code, `Forbidden (${error.code})`);
+      throw error;
+    }
+    if (record.allow) return { allow: true, decisionId: record.id, tenantId: dialer.tenantId, headers: this.hook?.headersFor(record) ?? [] };
+    return { allow: false, decisionId: record.id, ...this.denial(record) };
+  }
+
+  private denial(record: DecisionRecord): { status: number; reason?: string; headers: [string, string][] } {
+    const codes = record.reasons.map((r) => r.code);
+    const headers: [string, string][] = [
+      // RFC 3326 / RFC 6432: Q.850 cause 21 "call rejected" names what happened; the codes say why.
+      ['Reason', `Q.850;cause=21;text="${codes.join(' ')}"`],
+      [REASONS_HEADER, codes.join(', ')],
+      [DECISION_HEADER, record.id],
+    ];
+    if (record.nextAllowedAt !== null) headers.push([NEXT_ALLOWED_HEADER, new Date(record.nextAllowedAt).toISOString()]);
+    const first = record.reasons[0];
+    if (first) headers.push(['Warning', `399 callgate "${first.code} (${first.rule})"`]);
+    if (codes.includes('GATEWAY_UNAVAILABLE')) {
+      return { status: this.config.unavailableStatus, headers: [...headers, ['Retry-After', String(this.config.retryAfterSeconds)]] };
+    }
+    if (codes.some((c) => this.config.rejectedReasons.has(c))) return { status: 608, headers };
+    return { status: this.config.denyStatus, headers };
+  }
+
+  private refuse(status: number, code: string, reason: string): Verdict {
+    return { allow: false, status, reason, decisionId: null, headers: [['Reason', `SIP;cause=${status};text="${code}"`], [REASONS_HEADER, code]] };
+  }
+}

@@ -1,0 +1,145 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import { REASONS } from '../engine/reasons';
+import { loadTrustedKeys } from './identity/verify';
+import { parseUri } from './message/uri';
+import { DEFAULT_TIMERS, type Timers } from './transaction/types';
+import type { Proto } from './transport/types';
+
+export interface ListenAddress {
+  proto: Proto;
+  host: string;
+  port: number;
+}
+
+export interface SipConfig {
+  listen: ListenAddress[];
+  /** The address written into Via and Record-Route; the first listen address by default. */
+  advertisedHost: string;
+  trunk: { uri: string; proto: Proto; host: string; port: number };
+  mode: 'proxy' | 'redirect';
+  denyStatus: 403 | 603;
+  /** Reason codes answered 608 Rejected (RFC 8688) rather than denyStatus. */
+  rejectedReasons: Set<string>;
+  unavailableStatus: 503 | 403 | 603;
+  retryAfterSeconds: number;
+  campaignHeader: string;
+  /** Region for dialled numbers without a leading + (ISO 3166 alpha-2), or null for E.164 only. */
+  defaultRegion: string | null;
+  timers: Timers;
+  timerCMs: number;
+  /** INVITEs still waiting for their final response; beyond it new requests are answered 503. */
+  maxPendingCalls: number;
+  recvBufferBytes: number;
+  dialerRefreshMs: number;
+  stir: { privateKeyPem: string; x5u: string } | null;
+  /** Check Identity headers that arrive from dialers, refusing forged or stale ones. */
+  verifyIdentity: { trustFile: string } | null;
+}
+
+type Env = Record<string, string | undefined>;
+type Fail = (message: string) => never;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, fail: Fail): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) fail(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+function oneOf<T extends string | number>(env: Env, name: string, values: readonly T[], fallback: T, fail: Fail): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const found = values.find((v) => String(v) === raw);
+  if (found === undefined) fail(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return found as T;
+}
+
+/** `udp:127.0.0.1:5060,tcp:127.0.0.1:5060` */
+function listenAddresses(raw: string, fail: Fail): ListenAddress[] {
+  return raw.split(',').map((part) => {
+    const m = /^(udp|tcp):(\[[^\]]+\]|[^:]+):(\d{1,5})$/i.exec(part.trim());
+    if (!m || Number(m[3]) > 65535) fail(`SIP_LISTEN entries look like udp:127.0.0.1:5060 or tcp:0.0.0.0:5060, got "${part}"`);
+    const host = m![2].replace(/^\[|\]$/g, '');
+    if (!net.isIP(host)) fail(`SIP_LISTEN needs an IP address, got "${host}"`);
+    return { proto: m![1].toLowerCase() as Proto, host, port: Number(m![3]) };
+  });
+}
+
+function trunk(raw: string | undefined, fail: Fail): SipConfig['trunk'] {
+  if (!raw) return fail('SIP_TRUNK is required when SIP_LISTEN is set, e.g. sip:203.0.113.10:5060;transport=udp');
+  const uri = parseUri(raw);
+  if (!uri || uri.scheme !== 'sip' || uri.user !== null) fail(`SIP_TRUNK must be a sip: URI without a user part, e.g. sip:203.0.113.10:5060;transport=tcp, got "${raw}"`);
+  const transport = (uri!.params.get('transport') ?? 'udp').toLowerCase();
+  if (transport !== 'udp' && transport !== 'tcp') fail(`SIP_TRUNK transport must be udp or tcp, got "${transport}"`);
+  return { uri: raw, proto: transport as Proto, host: uri!.host, port: uri!.port ?? 5060 };
+}
+
+function stir(env: Env, fail: Fail): SipConfig['stir'] {
+  const keyFile = env.SIP_STIR_KEY_FILE;
+  const x5u = env.SIP_STIR_X5U;
+  if (!keyFile && !x5u) return null;
+  if (!keyFile || !x5u) fail('SIP_STIR_KEY_FILE and SIP_STIR_X5U go together: the signing key and the HTTPS URL of its certificate');
+  if (!/^https:\/\//.test(x5u!)) fail(`SIP_STIR_X5U must be an https:// URL, got "${x5u}"`);
+  let pem: string;
+  try {
+    pem = fs.readFileSync(keyFile!, 'utf8');
+  } catch (error) {
+    return fail(`SIP_STIR_KEY_FILE cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    const key = crypto.createPrivateKey(pem);
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') fail('SIP_STIR_KEY_FILE must hold an EC P-256 private key (ES256)');
+  } catch (error) {
+    if ((error as Error).message.startsWith('SIP_STIR')) throw error;
+    fail(`SIP_STIR_KEY_FILE holds no usable private key: ${(error as Error).message}`);
+  }
+  return { privateKeyPem: pem, x5u: x5u! };
+}
+
+function verifyIdentity(env: Env, fail: Fail): SipConfig['verifyIdentity'] {
+  const mode = oneOf(env, 'SIP_STIR_VERIFY', ['off', 'reject'] as const, 'off', fail);
+  if (mode === 'off') return null;
+  const trustFile = env.SIP_STIR_TRUST_FILE;
+  if (!trustFile) fail('SIP_STIR_VERIFY=reject needs SIP_STIR_TRUST_FILE: a JSON object from x5u URL to certificate PEM');
+  try {
+    loadTrustedKeys(trustFile!);
+  } catch (error) {
+    fail(`SIP_STIR_TRUST_FILE cannot be used: ${(error as Error).message}`);
+  }
+  return { trustFile: trustFile! };
+}
+
+/** The SIP side's settings, or null when SIP_LISTEN is unset (the gateway then speaks only HTTP). */
+export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
+  if (!env.SIP_LISTEN) return null;
+  const listen = listenAddresses(env.SIP_LISTEN, fail);
+  const rejected = (env.SIP_608_REASONS ?? 'CALLER_ID_NOT_OWNED,CALLER_ID_ROTATION,CALLER_ID_LOCAL_PRESENCE').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const code of rejected) if (!(code in REASONS)) fail(`SIP_608_REASONS names an unknown reason code "${code}"`);
+  const region = env.SIP_DEFAULT_REGION || null;
+  if (region !== null && !/^[A-Z]{2}$/.test(region)) fail(`SIP_DEFAULT_REGION must be an ISO 3166 country code like CN, got "${region}"`);
+  const trunkTarget = trunk(env.SIP_TRUNK, fail);
+  if (!listen.some((l) => l.proto === trunkTarget.proto)) fail(`SIP_LISTEN has no ${trunkTarget.proto} address, which SIP_TRUNK's transport needs`);
+  const t1 = integer(env, 'SIP_T1_MS', DEFAULT_TIMERS.t1, 10, 5000, fail);
+  return {
+    listen,
+    advertisedHost: env.SIP_ADVERTISED_HOST || listen[0].host,
+    trunk: trunkTarget,
+    mode: oneOf(env, 'SIP_MODE', ['proxy', 'redirect'] as const, 'proxy', fail),
+    denyStatus: Number(oneOf(env, 'SIP_DENY_STATUS', ['403', '603'] as const, '403', fail)) as 403 | 603,
+    rejectedReasons: new Set(rejected),
+    unavailableStatus: Number(oneOf(env, 'SIP_UNAVAILABLE_STATUS', ['503', '403', '603'] as const, '503', fail)) as 503 | 403 | 603,
+    retryAfterSeconds: integer(env, 'SIP_RETRY_AFTER', 5, 1, 3600, fail),
+    campaignHeader: env.SIP_CAMPAIGN_HEADER || 'X-Campaign',
+    defaultRegion: region,
+    timers: { t1, t2: Math.max(DEFAULT_TIMERS.t2, t1), t4: DEFAULT_TIMERS.t4 },
+    timerCMs: integer(env, 'SIP_TIMER_C_MS', 180_000, 1000, 3_600_000, fail),
+    maxPendingCalls: integer(env, 'SIP_MAX_PENDING_CALLS', 5000, 10, 1_000_000, fail),
+    recvBufferBytes: integer(env, 'SIP_RECV_BUFFER', 4 * 1024 * 1024, 65_536, 256 * 1024 * 1024, fail),
+    dialerRefreshMs: integer(env, 'SIP_DIALER_REFRESH_MS', 5000, 100, 3_600_000, fail),
+    stir: stir(env, fail),
+    verifyIdentity: verifyIdentity(env, fail),
+  };
+}

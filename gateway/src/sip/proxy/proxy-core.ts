@@ -1,0 +1,490 @@
+import type { SipConfig } from '../config';
+import { SipMessage } from '../message/message';
+import { tagOf } from '../message/name-addr';
+import { parseMessage, SipParseError } from '../message/parse';
+import { buildResponse } from '../message/response';
+import { parseUri, type SipUri } from '../message/uri';
+import { parseVia, sentBy, type Via } from '../message/via';
+import type { Clock } from '../transaction/clock';
+import { newIct, reduceIct, type IctEvent, type IctState } from '../transaction/ict';
+import { newIst, reduceIst, type IstEvent, type IstState } from '../transaction/ist';
+import { clientKey, clientKeyOfResponse, serverKey } from '../transaction/matcher';
+import { newNict, reduceNict, type NictEvent, type NictState } from '../transaction/nict';
+import { newNist, reduceNist, type NistEvent, type NistState } from '../transaction/nist';
+import { Transaction, type TransactionUser } from '../transaction/transaction';
+import type { Action, TimerName } from '../transaction/types';
+import type { Peer, Proto, Transport } from '../transport/types';
+import { loopHash, newBranch, statelessBranch } from './branch';
+import { buildCancel } from './cancel';
+import { nextHop, popOwnRoutes, stampVia, viaTarget } from './route';
+import type { Admission, CallObserver, CallRef, ProxyLog, Verdict } from './types';
+
+type Ist = Transaction<IstState, IstEvent>;
+type Nist = Transaction<NistState, NistEvent>;
+type Server = { kind: 'ist'; txn: Ist } | { kind: 'nist'; txn: Nist };
+
+/** The response context of one INVITE (§16.2): its server transaction and what went downstream. */
+interface InviteContext {
+  key: string;
+  request: SipMessage;
+  source: Peer;
+  ist: Ist;
+  forwarded: SipMessage | null;
+  target: Peer | null;
+  provisional: boolean;
+  final: boolean;
+  cancelled: boolean;
+  pendingCancel: boolean;
+  timerC: unknown;
+  call: CallRef | null;
+}
+
+/**
+ * Transactions linger after their final response (Timers J, K, L, M: up to 64*T1) to absorb
+ * retransmissions; this bounds their memory whatever the load, while the overload answer itself is
+ * driven by calls still pending.
+ */
+const MAX_TRANSACTIONS = 1_000_000;
+
+const UDP_MTU_BOUND = 1300;
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK, REFER, NOTIFY';
+const SCHEMES = new Set(['sip', 'sips', 'tel']);
+
+export interface ProxyStats {
+  received: number;
+  dropped: number;
+  invites: number;
+  forwarded: number;
+  refused: number;
+}
+
+/**
+ * The stateful proxy of RFC 3261 §16 for one hop, dialer → trunk: validates, answers 100 at once,
+ * asks the admission for every initial INVITE, forwards with Record-Route so that the dialog's
+ * later requests come back through here, and relays responses through the transactions.
+ */
+export class ProxyCore {
+  private readonly transports = new Map<Proto, Transport>();
+  private readonly servers = new Map<string, Server>();
+  private readonly clients = new Map<string, Transaction<IctState, IctEvent> | Transaction<NictState, NictEvent>>();
+  private readonly contexts = new Map<string, InviteContext>();
+  private readonly ours = new Set<string>();
+  private pendingCalls = 0;
+  private warnedMtu = false;
+  readonly stats: ProxyStats = { received: 0, dropped: 0, invites: 0, forwarded: 0, refused: 0 };
+
+  constructor(
+    private readonly config: SipConfig,
+    private readonly admission: Admission,
+    private readonly observer: CallObserver | null,
+    private readonly clock: Clock,
+    private readonly log: ProxyLog,
+  ) {}
+
+  attach(transport: Transport): void {
+    this.transports.set(transport.proto, transport);
+    this.ours.add(`${this.config.advertisedHost}:${transport.port}`);
+    this.ours.add(`${transport.host}:${transport.port}`);
+  }
+
+  get transactionCount(): number {
+    return this.servers.size + this.clients.size;
+  }
+
+  /** Entry point for every message a transport receives. Nothing thrown here may escape. */
+  receive(bytes: Buffer, peer: Peer): void {
+    this.stats.received++;
+    try {
+      let msg: SipMessage;
+      try {
+        msg = parseMessage(bytes, { datagram: peer.proto === 'udp' });
+      } catch (error) {
+        return this.refuseMalformed(error as SipParseError, peer);
+      }
+      if (msg.isRequest) this.onRequest(msg, peer);
+      else this.onResponse(msg);
+    } catch (error) {
+      this.stats.dropped++;
+      this.log.error({ err: error }, 'SIP message dropped after an internal error');
+    }
+  }
+
+  // ── requests ────────────────────────────────────────────────────────────────────────────────
+
+  private refuseMalformed(error: SipParseError, peer: Peer): void {
+    this.stats.dropped++;
+    if (!error.answerable || error.partial!.method === 'ACK') return;
+    stampVia(error.partial!, peer);
+    const reason = `Bad Request (${error.message.replace(/[\r\n"]/g, ' ').slice(0, 100)})`;
+    this.sendUpstream(buildResponse(error.partial!, 400, [], reason), peer);
+  }
+
+  private onRequest(msg: SipMessage, peer: Peer): void {
+    stampVia(msg, peer);
+    if (msg.method === 'ACK') return this.onAck(msg);
+    const key = serverKey(msg);
+    if (!key) return this.sendUpstream(buildResponse(msg, 400, [], 'Bad Request (Via branch must start with z9hG4bK)'), peer);
+    const existing = this.servers.get(key);
+    if (existing) return existing.txn.dispatch({ type: 'request' });
+    if (msg.method === 'CANCEL') return this.onCancel(msg, peer);
+    if (this.pendingCalls >= this.config.maxPendingCalls || this.transactionCount >= MAX_TRANSACTIONS) {
+      // §21.5.4: an overloaded element answers 503 with Retry-After, statelessly, keeping no state for it.
+      this.stats.refused++;
+      return this.sendUpstream(buildResponse(msg, 503, [['Retry-After', String(this.config.retryAfterSeconds)]]), peer);
+    }
+    if (msg.method === 'INVITE') return this.onInvite(msg, peer, key);
+    const nist = this.newNist(key, peer);
+    const refusal = this.validate(msg);
+    if (refusal) return nist.dispatch({ type: 'respond', response: buildResponse(msg, refusal.status, refusal.headers, refusal.reason) });
+    const viaUs = popOwnRoutes(msg, this.isOurs);
+    if (tagOf(msg.get('to')) !== null) return this.forwardInDialog(msg, peer, nist, viaUs);
+    if (msg.method === 'OPTIONS') return nist.dispatch({ type: 'respond', response: buildResponse(msg, 200, [['Allow', ALLOW]]) });
+    nist.dispatch({ type: 'respond', response: buildResponse(msg, 405, [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']], 'Method Not Allowed (callgate routes calls only)') });
+  }
+
+  private onInvite(msg: SipMessage, peer: Peer, key: string): void {
+    this.stats.invites++;
+    const ist = this.newIst(key, peer);
+    // §16.2 and §16.7: a stateful proxy answering INVITE sends 100 Trying at once, before any
+    // look-up, so that the dialer stops retransmitting while the decision is made.
+    ist.dispatch({ type: 'respond', response: buildResponse(msg, 100) });
+    const ctx: InviteContext = { key, request: msg, source: peer, ist, forwarded: null, target: null, provisional: false, final: false, cancelled: false, pendingCancel: false, timerC: null, call: null };
+    this.contexts.set(key, ctx);
+    this.pendingCalls++;
+    const refusal = this.validate(msg);
+    if (refusal) return this.respondInvite(ctx, refusal.status, refusal.headers, refusal.reason);
+    const viaUs = popOwnRoutes(msg, this.isOurs);
+    if (tagOf(msg.get('to')) !== null) return this.forwardInDialogInvite(ctx, viaUs);
+    void this.admitAndForward(ctx);
+  }
+
+  /** §16.3: the checks before anything is forwarded or decided. */
+  private validate(msg: SipMessage): { status: number; headers: [string, string][]; reason?: string } | null {
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(msg.uri)?.[1].toLowerCase();
+    if (!scheme || !SCHEMES.has(scheme)) return { status: 416, headers: [] };
+    const maxForwards = msg.get('max-forwards');
+    // §16.3 step 3: a request with Max-Forwards 0 MUST NOT be forwarded: 483 Too Many Hops.
+    if (maxForwards !== undefined && Number(maxForwards) === 0) return { status: 483, headers: [] };
+    // §16.3 step 4: a Via of ours carrying the branch hash we would compute again is a loop: 482.
+    const hash = loopHash(msg);
+    for (const value of msg.getAll('via')) {
+      const via = parseVia(value);
+      if (via && this.isOurVia(via) && via.branch?.startsWith(`z9hG4bK${hash}`)) return { status: 482, headers: [] };
+    }
+    // §16.3 step 6: option tags in Proxy-Require that we do not support: 420 with Unsupported.
+    const required = msg.getAll('proxy-require');
+    if (required.length > 0) return { status: 420, headers: [['Unsupported', required.join(', ')]] };
+    return null;
+  }
+
+  private async admitAndForward(ctx: InviteContext): Promise<void> {
+    let verdict: Verdict;
+    try {
+      verdict = await this.admission.admit(ctx.request, ctx.source);
+    } catch (error) {
+      // Fail closed: whatever went wrong, an undecided call is refused, never forwarded.
+      this.log.error({ err: error }, 'SIP admission failed; refusing the call');
+      verdict = { allow: false, status: this.config.unavailableStatus, decisionId: null, headers: [['Retry-After', String(this.config.retryAfterSeconds)], ['X-Callgate-Reasons', 'GATEWAY_UNAVAILABLE']] };
+    }
+    if (verdict.allow) ctx.call = { decisionId: verdict.decisionId, tenantId: verdict.tenantId, callId: ctx.request.get('call-id')! };
+    if (ctx.cancelled) {
+      // A CANCEL during the look-up already answered 487: the call is never placed.
+      if (ctx.call) this.observer?.onFinal(ctx.call, 487, true);
+      return;
+    }
+    if (!verdict.allow) {
+      this.stats.refused++;
+      return this.respondInvite(ctx, verdict.status, verdict.headers, verdict.reason);
+    }
+    if (this.config.mode === 'redirect') {
+      const call = ctx.call;
+      ctx.call = null; // the dialer places the call itself; its outcome is not seen here
+      return this.respondInvite(ctx, 302, [['Contact', `<${this.trunkUri(ctx.request)}>`], ['X-Callgate-Decision', call!.decisionId], ...verdict.headers]);
+    }
+    const out = ctx.request.clone();
+    out.setRequestUri(this.trunkUri(ctx.request));
+    out.remove(this.config.campaignHeader);
+    for (const [name, value] of verdict.headers) out.append(name, value);
+    const { trunk } = this.config;
+    this.forwardInvite(ctx, out, { proto: trunk.proto, host: trunk.host, port: trunk.port }, true);
+  }
+
+  /** The Request-URI toward the trunk: the dialled user part at the trunk's address. */
+  private trunkUri(request: SipMessage): string {
+    const uri = parseUri(request.uri);
+    const rawUser = /^sips?:([^@]+)@/i.exec(request.uri)?.[1] ?? (uri?.scheme === 'tel' ? uri.user : null);
+    const { trunk } = this.config;
+    const transport = trunk.proto === 'tcp' ? ';transport=tcp' : '';
+    return `sip:${rawUser ? rawUser.split(';')[0] + '@' : ''}${trunk.host}:${trunk.port}${transport}${uri?.scheme === 'tel' ? ';user=phone' : ''}`;
+  }
+
+  /** §16.6: Max-Forwards, Record-Route and our Via on a copy, then a client transaction. */
+  private forwardInvite(ctx: InviteContext, out: SipMessage, target: Peer, recordRoute: boolean): void {
+    this.prepareForward(out, ctx.source.proto, target.proto, recordRoute);
+    ctx.forwarded = out;
+    ctx.target = target;
+    this.stats.forwarded++;
+    const branch = parseVia(out.get('via')!)!.branch!;
+    const key = clientKey(branch, 'INVITE');
+    const user: TransactionUser = {
+      onEvent: (a) => this.onInviteClientEvent(ctx, a),
+      onTerminated: () => this.clients.delete(key),
+    };
+    const ict = new Transaction<IctState, IctEvent>(key, newIct(out, target.proto !== 'udp', this.config.timers), reduceIct, (m) => this.sendTo(target, m, () => ict.dispatch({ type: 'transport-error' })), this.clock, user, (t) => ({ type: 'timer', timer: t as 'A' }));
+    this.clients.set(key, ict);
+    this.armTimerC(ctx);
+    ict.dispatch({ type: 'start' });
+  }
+
+  private prepareForward(out: SipMessage, inbound: Proto, outbound: Proto, recordRoute: boolean): void {
+    const maxForwards = out.get('max-forwards');
+    out.set('Max-Forwards', String(maxForwards === undefined ? 70 : Number(maxForwards) - 1));
+    if (recordRoute) {
+      // §16.6 step 4, RFC 5658: one Record-Route per side when the two sides use different transports;
+      // the trunk-facing entry on top, so each side reaches us on its own transport.
+      out.prepend('Record-Route', `<${this.selfUri(inbound)}>`);
+      if (outbound !== inbound) out.prepend('Record-Route', `<${this.selfUri(outbound)}>`);
+    }
+    out.prepend('Via', this.ourVia(outbound, newBranch(out)));
+  }
+
+  private onInviteClientEvent(ctx: InviteContext, action: Extract<Action, { kind: 'tu' }>): void {
+    if (action.event !== 'response') {
+      if (action.event === 'timeout') return this.respondInvite(ctx, 408);
+      return this.respondInvite(ctx, 503, [['Retry-After', String(this.config.retryAfterSeconds)]]);
+    }
+    const res = action.response;
+    // §16.7 step 5: a stateful proxy never forwards a 100 Trying.
+    if (res.status === 100) return this.noteProvisional(ctx);
+    const up = res.clone();
+    up.removeFirst('via');
+    if (res.status < 200) {
+      this.noteProvisional(ctx);
+      this.armTimerC(ctx); // §16.7 step 2: a provisional response resets Timer C.
+      ctx.ist.dispatch({ type: 'respond', response: up });
+      return;
+    }
+    this.clock.clear(ctx.timerC);
+    if (res.status < 300) {
+      // §16.7 step 5 and RFC 6026: every 2xx is forwarded at once, retransmissions included.
+      const first = !ctx.final;
+      this.markFinal(ctx);
+      ctx.ist.dispatch({ type: 'respond', response: up });
+      if (first && ctx.call) this.observer?.onFinal(ctx.call, res.status, false);
+      return;
+    }
+    if (ctx.final) return;
+    this.markFinal(ctx);
+    ctx.ist.dispatch({ type: 'respond', response: up });
+    if (ctx.call) this.observer?.onFinal(ctx.call, res.status, ctx.cancelled);
+  }
+
+  private noteProvisional(ctx: InviteContext): void {
+    ctx.provisional = true;
+    if (ctx.pendingCancel) {
+      ctx.pendingCancel = false;
+      this.sendCancel(ctx);
+    }
+  }
+
+  private armTimerC(ctx: InviteContext): void {
+    if (ctx.timerC !== null) this.clock.clear(ctx.timerC);
+    ctx.timerC = this.clock.set(() => {
+      if (ctx.final) return;
+      // §16.8: when Timer C fires, a proxy that saw a provisional response MUST CANCEL the branch;
+      // otherwise the branch is treated as having answered 408.
+      if (ctx.provisional) this.sendCancel(ctx);
+      else this.respondInvite(ctx, 408);
+    }, this.config.timerCMs);
+  }
+
+  /** A final response generated here for the INVITE, sent through its server transaction. */
+  private respondInvite(ctx: InviteContext, status: number, headers: [string, string][] = [], reason?: string): void {
+    if (ctx.final) return;
+    this.markFinal(ctx);
+    if (ctx.timerC !== null) this.clock.clear(ctx.timerC);
+    ctx.ist.dispatch({ type: 'respond', response: buildResponse(ctx.request, status, headers, reason) });
+    if (ctx.call && ctx.forwarded) this.observer?.onFinal(ctx.call, status, ctx.cancelled);
+  }
+
+  private markFinal(ctx: InviteContext): void {
+    if (ctx.final) return;
+    ctx.final = true;
+    this.pendingCalls--;
+  }
+
+  // ── CANCEL (§16.10) ─────────────────────────────────────────────────────────────────────────
+
+  private onCancel(msg: SipMessage, peer: Peer): void {
+    const ctx = this.contexts.get(serverKey(msg, 'INVITE') ?? '');
+    if (!ctx) {
+      // No response context: nothing here to cancel. (§16.10 would forward it statelessly; with one
+      // hop and no state there is nowhere it could matter, so the dialer learns at once.)
+      return this.sendUpstream(buildResponse(msg, 481), peer);
+    }
+    // §16.10: the CANCEL is answered 200 hop by hop at once, then the pending branch is cancelled.
+    this.sendUpstream(buildResponse(msg, 200), peer);
+    if (ctx.final) return;
+    ctx.cancelled = true;
+    if (!ctx.forwarded) return this.respondInvite(ctx, 487); // still deciding: never forwarded
+    // §9.1: a CANCEL MUST NOT be sent before a provisional response was received.
+    if (ctx.provisional) this.sendCancel(ctx);
+    else ctx.pendingCancel = true;
+  }
+
+  private sendCancel(ctx: InviteContext): void {
+    const inv = ctx.forwarded!;
+    const cancel = buildCancel(inv);
+    const key = clientKey(parseVia(inv.get('via')!)!.branch!, 'CANCEL');
+    if (this.clients.has(key)) return;
+    const target = ctx.target!;
+    const nict = new Transaction<NictState, NictEvent>(key, newNict(cancel, target.proto !== 'udp', this.config.timers), reduceNict, (m) => this.sendTo(target, m), this.clock, { onEvent: () => undefined, onTerminated: () => this.clients.delete(key) }, (t) => ({ type: 'timer', timer: t as 'E' }));
+    this.clients.set(key, nict);
+    nict.dispatch({ type: 'start' });
+  }
+
+  // ── in-dialog requests and ACK ──────────────────────────────────────────────────────────────
+
+  /**
+   * A request inside a dialog we record-routed: routed, never decided again. One that does not
+   * carry our Route was not set up through us and is refused, so the proxy is no open relay.
+   */
+  private forwardInDialog(msg: SipMessage, peer: Peer, nist: Nist, viaUs: boolean): void {
+    const target = viaUs ? nextHop(msg) : null;
+    if (!target) return nist.dispatch({ type: 'respond', response: buildResponse(msg, 403, [], 'Forbidden (not routed through callgate)') });
+    if (msg.method === 'BYE') this.observer?.onBye(msg.get('call-id')!);
+    const out = msg.clone();
+    this.prepareForward(out, peer.proto, target.proto, false);
+    const branch = parseVia(out.get('via')!)!.branch!;
+    const key = clientKey(branch, msg.method);
+    const nict: Transaction<NictState, NictEvent> = new Transaction<NictState, NictEvent>(
+      key,
+      newNict(out, target.proto !== 'udp', this.config.timers),
+      reduceNict,
+      (m) => this.sendTo(target, m, () => nict.dispatch({ type: 'transport-error' })),
+      this.clock,
+      {
+        onEvent: (a) => {
+          if (a.event !== 'response') return nist.dispatch({ type: 'respond', response: buildResponse(msg, a.event === 'timeout' ? 408 : 503) });
+          if (a.response.status === 100) return;
+          const up = a.response.clone();
+          up.removeFirst('via');
+          nist.dispatch({ type: 'respond', response: up });
+        },
+        onTerminated: () => this.clients.delete(key),
+      },
+      (t) => ({ type: 'timer', timer: t as 'E' }),
+    );
+    this.clients.set(key, nict);
+    nict.dispatch({ type: 'start' });
+  }
+
+  /** A re-INVITE: routed like any in-dialog request, with INVITE transactions. */
+  private forwardInDialogInvite(ctx: InviteContext, viaUs: boolean): void {
+    const target = viaUs ? nextHop(ctx.request) : null;
+    if (!target) return this.respondInvite(ctx, 403, [], 'Forbidden (not routed through callgate)');
+    this.forwardInvite(ctx, ctx.request.clone(), target, false);
+  }
+
+  /**
+   * ACK: for a non-2xx it belongs to our server transaction and is absorbed there (hop by hop);
+   * for a 2xx it is end to end and forwarded statelessly along the route (§16.11).
+   */
+  private onAck(msg: SipMessage): void {
+    const server = this.servers.get(serverKey(msg) ?? '');
+    if (server?.kind === 'ist' && (server.txn.state.state === 'completed' || server.txn.state.state === 'confirmed')) {
+      return server.txn.dispatch({ type: 'ack' });
+    }
+    const maxForwards = msg.get('max-forwards');
+    if (maxForwards !== undefined && Number(maxForwards) === 0) return;
+    if (!popOwnRoutes(msg, this.isOurs)) return; // not part of a dialog routed through us
+    const target = nextHop(msg);
+    if (!target) return;
+    const out = msg.clone();
+    const mf = out.get('max-forwards');
+    out.set('Max-Forwards', String(mf === undefined ? 70 : Number(mf) - 1));
+    out.prepend('Via', this.ourVia(target.proto, statelessBranch(msg)));
+    this.sendTo(target, out);
+  }
+
+  // ── responses ───────────────────────────────────────────────────────────────────────────────
+
+  private onResponse(msg: SipMessage): void {
+    const client = this.clients.get(clientKeyOfResponse(msg) ?? '');
+    if (client) return client.dispatch({ type: 'response', response: msg });
+    // No client transaction: a late 2xx retransmission is still forwarded statelessly; anything
+    // else, or a response whose top Via is not ours, is dropped (§16.7 step 1, §16.11).
+    const via = parseVia(msg.get('via')!);
+    if (!via || !this.isOurVia(via) || msg.status < 200 || msg.status >= 300) return void this.stats.dropped++;
+    const up = msg.clone();
+    up.removeFirst('via');
+    if (!up.has('via')) return;
+    this.sendUpstream(up, null);
+  }
+
+  // ── transactions and sending ────────────────────────────────────────────────────────────────
+
+  private newIst(key: string, source: Peer): Ist {
+    const ist = new Transaction<IstState, IstEvent>(key, newIst(source.proto !== 'udp', this.config.timers), reduceIst, (m) => this.sendUpstream(m, source), this.clock, this.serverUser(key), (t: TimerName) => ({ type: 'timer', timer: t as 'G' }));
+    this.servers.set(key, { kind: 'ist', txn: ist });
+    return ist;
+  }
+
+  private newNist(key: string, source: Peer): Nist {
+    const nist = new Transaction<NistState, NistEvent>(key, newNist(source.proto !== 'udp', this.config.timers), reduceNist, (m) => this.sendUpstream(m, source), this.clock, this.serverUser(key), () => ({ type: 'timer', timer: 'J' }));
+    this.servers.set(key, { kind: 'nist', txn: nist });
+    return nist;
+  }
+
+  private serverUser(key: string): TransactionUser {
+    return {
+      onEvent: () => undefined,
+      onTerminated: () => {
+        this.servers.delete(key);
+        const ctx = this.contexts.get(key);
+        if (ctx) {
+          this.clock.clear(ctx.timerC);
+          this.markFinal(ctx);
+          this.contexts.delete(key);
+        }
+      },
+    };
+  }
+
+  /** §18.2.2: over TCP, back on the connection the request came in on; over UDP, to received/rport. */
+  private sendUpstream(response: SipMessage, source: Peer | null): void {
+    if (source?.proto === 'tcp') return this.sendTo(source, response);
+    const target = viaTarget(response);
+    if (target) this.sendTo(target, response);
+  }
+
+  private sendTo(peer: Peer, msg: SipMessage, onError?: (error: Error) => void): void {
+    const transport = this.transports.get(peer.proto) ?? this.transports.values().next().value;
+    if (!transport) return;
+    const bytes = msg.serialize(transport.proto === 'tcp');
+    if (transport.proto === 'udp' && msg.isRequest && bytes.length > UDP_MTU_BOUND && !this.warnedMtu) {
+      // §18.1.1: a request this large should go over a congestion-controlled transport. Sending it
+      // anyway (fragmented) is the operator's choice of a UDP trunk; say so once.
+      this.warnedMtu = true;
+      this.log.warn({ bytes: bytes.length, to: `${peer.host}:${peer.port}` }, 'SIP request over 1300 bytes sent over UDP (RFC 3261 §18.1.1); use transport=tcp for this trunk if it drops fragments');
+    }
+    transport.send(peer, bytes, onError);
+  }
+
+  private selfUri(proto: Proto): string {
+    const port = this.transports.get(proto)?.port ?? this.transports.values().next().value!.port;
+    return `sip:${this.config.advertisedHost}:${port};transport=${proto};lr`;
+  }
+
+  private ourVia(proto: Proto, branch: string): string {
+    const port = this.transports.get(proto)?.port ?? this.transports.values().next().value!.port;
+    return `SIP/2.0/${proto.toUpperCase()} ${this.config.advertisedHost}:${port};branch=${branch}`;
+  }
+
+  private readonly isOurs = (uri: SipUri): boolean => this.ours.has(`${uri.host.replace(/^\[|\]$/g, '')}:${uri.port ?? 5060}`);
+
+  private isOurVia(via: Via): boolean {
+    return this.ours.has(sentBy(via).replace(/^\[|\]/g, ''));
+  }
+}

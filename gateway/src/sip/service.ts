@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { GatewayContext } from '../api/context';
+import { DecisionAdmission, type AllowedCallHook } from './admission';
+import { BatchWriter } from './batch-writer';
+import type { SipConfig } from './config';
+import { DialerDirectory } from './dialers';
+import { ShakenSigning, type AttestationRow } from './identity/attestation';
+import { PassportSigner } from './identity/passport';
+import { IdentityVerifier, loadTrustedKeys } from './identity/verify';
+import { parseMessage } from './message/parse';
+import { SignalledOutcomes } from './outcomes';
+import type { ProxyLog } from './proxy/types';
+import type { FromWorker, ToWorker } from './worker-protocol';
+
+export interface SipService {
+  dialers: DialerDirectory;
+  outcomes: SignalledOutcomes;
+  attestations: BatchWriter<AttestationRow> | null;
+  listening: { proto: string; host: string; port: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * The SIP thread's entry: compiled JavaScript in service, the TypeScript source under tsx (tests,
+ * bench), where the worker has to register tsx itself.
+ */
+function startWorker(config: SipConfig): Worker {
+  const entry = path.join(__dirname, `worker${path.extname(__filename)}`);
+  if (entry.endsWith('.js')) return new Worker(entry, { workerData: { config } });
+  const code = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`;
+  return new Worker(code, { eval: true, workerData: { config } });
+}
+
+/**
+ * Starts the SIP side of a gateway: the dialer allow-list and the decision bridge here, the proxy
+ * and its listeners in their own thread.
+ */
+export async function startSip(gate: GatewayContext, config: SipConfig, log: ProxyLog, options: { hook?: AllowedCallHook | null } = {}): Promise<SipService> {
+  const dialers = new DialerDirectory(gate.db, config.dialerRefreshMs, (error) => log.warn({ err: error }, 'SIP dialer list not refreshed; keeping the last one'));
+  await dialers.start();
+  const outcomes = new SignalledOutcomes(gate.db, log);
+  const attestations = config.stir ? new BatchWriter<AttestationRow>('call attestations', (rows) => recordAttestations(gate, rows), log) : null;
+  const signing = config.stir && attestations ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u), (row) => attestations.push(row)) : null;
+  const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile)) : null;
+  const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing, verifier);
+
+  const worker = startWorker(config);
+  const send = (message: ToWorker) => worker.postMessage(message);
+  let closing = false;
+  const ready = new Promise<FromWorker & { type: 'ready' }>((resolve, reject) => {
+    worker.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'ready':
+          return resolve(message);
+        case 'failed':
+          return reject(new Error(`SIP listeners could not start: ${message.message}`));
+        case 'admit': {
+          const invite = parseMessage(Buffer.from(message.bytes));
+          admission.admit(invite, message.source).then(
+            (verdict) => send({ type: 'verdict', id: message.id, verdict, error: null }),
+            (error: Error) => send({ type: 'verdict', id: message.id, verdict: null, error: error.message }),
+          );
+          return;
+        }
+        case 'final':
+          return outcomes.onFinal(message.call, message.status, message.cancelled);
+        case 'bye':
+          return outcomes.onBye(message.callId);
+        case 'log':
+          return log[message.level](message.obj, message.msg);
+        case 'closed':
+          return;
+      }
+    });
+    worker.on('error', (error) => {
+      log.error({ err: error }, 'the SIP thread failed');
+      reject(error);
+    });
+    worker.on('exit', (code) => {
+      if (!closing) log.error({ code }, 'the SIP thread stopped: no SIP calls are taken');
+      reject(new Error(`the SIP thread exited with code ${code}`));
+    });
+  });
+
+  const stopAll = async () => {
+    closing = true;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    send({ type: 'close' });
+    const timeout = setTimeout(() => void worker.terminate(), 3000);
+    await exited;
+    clearTimeout(timeout);
+    dialers.stop();
+    await outcomes.close();
+    await attestations?.close();
+  };
+
+  let listening;
+  try {
+    listening = (await ready).listening;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return { dialers, outcomes, attestations, listening, close: stopAll };
+}
+
+async function recordAttestations(gate: GatewayContext, rows: AttestationRow[]): Promise<void> {
+  await gate.db('call_attestations')
+    .insert(rows.map((r) => ({ decision_id: r.decisionId, tenant_id: r.tenantId, attest: r.attest, orig_tn: r.origTn, dest_tn: r.destTn, origid: r.origId, signed_at: r.signedAt })))
+    .onConflict('decision_id')
+    .ignore();
+}

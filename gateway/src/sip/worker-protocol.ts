@@ -1,0 +1,15 @@
+import type { CallRef, Verdict } from './proxy/types';
+import type { Peer, Proto } from './transport/types';
+
+/** Messages from the SIP thread to the main thread. */
+export type FromWorker =
+  | { type: 'ready'; listening: { proto: Proto; host: string; port: number }[] }
+  | { type: 'failed'; message: string }
+  | { type: 'admit'; id: number; bytes: Buffer; source: Peer }
+  | { type: 'final'; call: CallRef; status: number; cancelled: boolean }
+  | { type: 'bye'; callId: string }
+  | { type: 'log'; level: 'warn' | 'error'; obj: unknown; msg?: string }
+  | { type: 'closed' };
+
+/** Messages from the main thread to the SIP thread. */
+export type ToWorker = { type: 'verdict'; id: number; verdict: Verdict | null; error: string | null } | { type: 'close' };

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import jwt from 'jsonwebtoken';
+import { attestationFor } from '../../src/sip/identity/attestation';
+import { canonicalJson, PassportSigner } from '../../src/sip/identity/passport';
+import { IdentityVerifier, loadTrustedKeys } from '../../src/sip/identity/verify';
+import type { DecisionRecord } from '../../src/decisions/record';
+import { goodFacts } from '../support/facts';
+import { CALLEE, describeRun, placeCalls, startSipGateway, type SipGateway } from './support';
+
+const X5U = 'https://cert.example.org/sti.pem';
+const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+const decoded = (part: string) => Buffer.from(part, 'base64url').toString('utf8');
+
+describe('STIR/SHAKEN PASSporT (RFC 8225, RFC 8588, RFC 8224)', () => {
+  const signer = new PassportSigner(PEM, X5U);
+  const claims = { attest: 'A' as const, dest: { tn: ['8613800138000'] }, iat: 1_790_000_000, orig: { tn: '862161234567' }, origid: '123e4567-e89b-12d3-a456-426614174000' };
+
+  it('the header is serialized with its keys in lexicographic order and no whitespace (RFC 8225 §9)', () => {
+    const [header, payload] = signer.sign(claims).split('.');
+    assert.equal(decoded(header), `{"alg":"ES256","ppt":"shaken","typ":"passport","x5u":"${X5U}"}`);
+    assert.equal(decoded(payload), '{"attest":"A","dest":{"tn":["8613800138000"]},"iat":1790000000,"orig":{"tn":"862161234567"},"origid":"123e4567-e89b-12d3-a456-426614174000"}');
+  });
+
+  it('the signature is ES256 that a JOSE verifier accepts with the public key', () => {
+    const verified = jwt.verify(signer.sign(claims), publicKey.export({ type: 'spki', format: 'pem' }), { algorithms: ['ES256'], ignoreExpiration: true }) as Record<string, unknown>;
+    assert.equal(verified.attest, 'A');
+    assert.equal(verified.origid, claims.origid);
+  });
+
+  it('a tampered claim fails verification', () => {
+    const [h, , s] = signer.sign(claims).split('.');
+    const forged = `${h}.${Buffer.from(canonicalJson({ ...claims, orig: { tn: '862100000000' } })).toString('base64url')}.${s}`;
+    assert.throws(() => jwt.verify(forged, publicKey.export({ type: 'spki', format: 'pem' }), { algorithms: ['ES256'] }));
+  });
+
+  it('the Identity header carries info, alg and ppt (RFC 8224 §4)', () => {
+    assert.match(signer.identityHeader(claims), /^[\w-]+\.[\w-]+\.[\w-]+;info=<https:\/\/cert\.example\.org\/sti\.pem>;alg=ES256;ppt=shaken$/);
+  });
+
+  it('refuses a key that is not EC P-256', () => {
+    const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    assert.throws(() => new PassportSigner(rsa, X5U), /EC P-256/);
+  });
+
+  it('attests A for a verified tenant presenting its verified number, B when the number is not proven, C for an unverified tenant', () => {
+    const record = (facts: ReturnType<typeof goodFacts>) => ({ call: { tenantId: 't1', campaignId: 'c1', callee: '+8613800138000', caller: '+862161234567' }, input: { facts } }) as unknown as DecisionRecord;
+    assert.equal(attestationFor(record(goodFacts())), 'A');
+    assert.equal(attestationFor(record(goodFacts({ callerNumber: { ...goodFacts().callerNumber!, verificationStatus: 'pending' } }))), 'B');
+    assert.equal(attestationFor(record(goodFacts({ callerNumber: { ...goodFacts().callerNumber!, tenantId: 't2' } }))), 'B');
+    assert.equal(attestationFor(record(goodFacts({ tenant: { id: 't1', verificationStatus: 'pending' } }))), 'C');
+  });
+});
+
+describe('verifying an incoming Identity header (RFC 8224 §6.2)', () => {
+  const NOW = 1_790_000_000_000;
+  const signer = new PassportSigner(PEM, X5U);
+  const verifier = new IdentityVerifier(new Map([[X5U, publicKey]]), () => NOW);
+  const claims = (over: object = {}) => ({ attest: 'A' as const, dest: { tn: ['8613800138000'] }, iat: NOW / 1000 - 5, orig: { tn: '862161234567' }, origid: 'x', ...over });
+
+  it('accepts a fresh PASSporT from a trusted certificate whose orig and dest match the call', () => {
+    assert.deepEqual(verifier.verify(signer.identityHeader(claims()), '+862161234567', '+8613800138000'), { ok: true });
+  });
+
+  it('refuses 438 a PASSporT signed by another key under a trusted x5u (forged)', () => {
+    const other = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const forged = new PassportSigner(other, X5U).identityHeader(claims());
+    assert.deepEqual(verifier.verify(forged, '+862161234567', '+8613800138000'), { ok: false, status: 438, code: 'IDENTITY_INVALID', reason: 'Invalid Identity Header (signature)' });
+  });
+
+  it('refuses 403 Stale Date a PASSporT older than 60 s, 436 an untrusted x5u, 438 a mismatched orig', () => {
+    assert.equal((verifier.verify(signer.identityHeader(claims({ iat: NOW / 1000 - 120 })), '+862161234567', '+8613800138000') as { code: string }).code, 'IDENTITY_STALE');
+    const untrusted = new PassportSigner(PEM, 'https://elsewhere.example/cert.pem').identityHeader(claims());
+    assert.equal((verifier.verify(untrusted, '+862161234567', '+8613800138000') as { status: number }).status, 436);
+    assert.equal((verifier.verify(signer.identityHeader(claims()), '+862161234599', '+8613800138000') as { status: number }).status, 438);
+    assert.equal((verifier.verify('garbage;info=<x>', '+862161234567', '+8613800138000') as { status: number }).status, 438);
+  });
+
+  it('reads trusted certificates or public keys from the provisioned file', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-trust-')), 'trust.json');
+    fs.writeFileSync(file, JSON.stringify({ [X5U]: publicKey.export({ type: 'spki', format: 'pem' }) }));
+    assert.ok(loadTrustedKeys(file).get(X5U)?.equals(publicKey));
+  });
+});
+
+describe('SIP proxy signing calls with STIR/SHAKEN, through real sipp', () => {
+  let g: SipGateway;
+  before(async () => {
+    const keyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-stir-')), 'sti.key');
+    fs.writeFileSync(keyFile, PEM, { mode: 0o600 });
+    g = await startSipGateway('sqlite', { env: { SIP_STIR_KEY_FILE: keyFile, SIP_STIR_X5U: X5U } });
+  });
+  after(async () => g?.close());
+
+  it('the trunk receives an Identity header with a verifiable attest A PASSporT, and the attestation is recorded beside the decision', async () => {
+    const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-call.xml', trunk: 'trunk-answer.xml' });
+    assert.equal(dialer.code, 0, describeRun(dialer));
+    const identity = /^Identity: ([\w-]+\.[\w-]+\.[\w-]+);info=<([^>]+)>;alg=ES256;ppt=shaken\r?$/m.exec(trunk!.messages);
+    assert.ok(identity, 'the forwarded INVITE carries an Identity header');
+    const claims = jwt.verify(identity[1], publicKey.export({ type: 'spki', format: 'pem' }), { algorithms: ['ES256'], ignoreExpiration: true }) as Record<string, any>;
+    assert.deepEqual([claims.attest, claims.orig.tn, claims.dest.tn], ['A', g.world.caller.slice(1), [CALLEE.slice(1)]]);
+    await g.sip.attestations!.flush();
+    const row = await g.gw.gate.db('call_attestations').first();
+    const decision = await g.gw.gate.db('decisions').where({ id: row.decision_id }).first();
+    assert.equal(Boolean(decision.allow), true);
+    assert.deepEqual([row.attest, row.origid], ['A', claims.origid]);
+  });
+});
+
+describe('SIP proxy verifying incoming Identity headers, through real sipp', () => {
+  let g: SipGateway;
+  before(async () => {
+    const trust = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-trust-')), 'trust.json');
+    fs.writeFileSync(trust, JSON.stringify({ [X5U]: publicKey.export({ type: 'spki', format: 'pem' }) }));
+    g = await startSipGateway('sqlite', { env: { SIP_STIR_VERIFY: 'reject', SIP_STIR_TRUST_FILE: trust } });
+  });
+  after(async () => g?.close());
+
+  it('a forged Identity header is refused 438 with IDENTITY_INVALID and the trunk receives nothing', async () => {
+    const other = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const forged = new PassportSigner(other, X5U).identityHeader({ attest: 'A', dest: { tn: [CALLEE.slice(1)] }, iat: Math.floor(Date.now() / 1000), orig: { tn: g.world.caller.slice(1) }, origid: 'f' });
+    const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', fill: { expect: '438', extra: `Identity: ${forged}` }, trunkWaitMs: 300 });
+    assert.equal(dialer.code, 0, describeRun(dialer));
+    assert.match(dialer.logs, /X-Callgate-Reasons: IDENTITY_INVALID/);
+    assert.doesNotMatch(trunk!.messages, /INVITE/);
+  });
+});

@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadSipConfig } from '../../src/sip/config';
+import type { SipMessage } from '../../src/sip/message/message';
+import { parseMessage } from '../../src/sip/message/parse';
+import { newBranch } from '../../src/sip/proxy/branch';
+import { ProxyCore } from '../../src/sip/proxy/proxy-core';
+import type { Admission, Verdict } from '../../src/sip/proxy/types';
+import { FakeClock } from '../../src/sip/transaction/clock';
+import type { Peer, Transport } from '../../src/sip/transport/types';
+
+const DIALER: Peer = { proto: 'udp', host: '10.0.0.7', port: 40_000 };
+const TRUNK = { host: '192.0.2.50', port: 5070 };
+
+class FakeTransport implements Transport {
+  readonly proto = 'udp' as const;
+  readonly host = '127.0.0.1';
+  readonly port = 5060;
+  sent: { peer: Peer; msg: SipMessage; bytes: Buffer }[] = [];
+  send(peer: Peer, bytes: Buffer): void {
+    // A 400 copies the malformed header it complains about, so it is read leniently here.
+    const text = bytes.toString('latin1');
+    const lenient = text.replace(/^CSeq: x /m, 'CSeq: 1 ');
+    this.sent.push({ peer, msg: parseMessage(Buffer.from(lenient, 'latin1')), bytes });
+  }
+  async close(): Promise<void> {}
+  take() {
+    const out = this.sent;
+    this.sent = [];
+    return out;
+  }
+}
+
+class ControlledAdmission implements Admission {
+  calls = 0;
+  private resolvers: ((v: Verdict) => void)[] = [];
+  admit(): Promise<Verdict> {
+    this.calls++;
+    return new Promise((resolve) => this.resolvers.push(resolve));
+  }
+  answer(verdict: Verdict = { allow: true, decisionId: 'dec_1', tenantId: 't1', headers: [] }) {
+    for (const r of this.resolvers.splice(0)) r(verdict);
+  }
+}
+
+function setup(env: Record<string, string> = {}) {
+  const config = loadSipConfig({ SIP_LISTEN: 'udp:127.0.0.1:5060', SIP_TRUNK: `sip:${TRUNK.host}:${TRUNK.port}`, SIP_T1_MS: '50', ...env }, (m) => {
+    throw new Error(m);
+  })!;
+  const admission = new ControlledAdmission();
+  const clock = new FakeClock();
+  const transport = new FakeTransport();
+  const proxy = new ProxyCore(config, admission, null, clock, { warn: () => undefined, error: (o) => assert.fail(String((o as { err: Error }).err?.stack)), debug: () => undefined });
+  proxy.attach(transport);
+  return { proxy, admission, clock, transport };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+function invite(extra: string[] = [], options: { maxForwards?: string; branch?: string } = {}): Buffer {
+  return Buffer.from(
+    [
+      'INVITE sip:+8613800138000@127.0.0.1:5060 SIP/2.0',
+      `Via: SIP/2.0/UDP 10.0.0.7:5080;branch=${options.branch ?? 'z9hG4bKdialer1'};rport`,
+      ...extra,
+      `Max-Forwards: ${options.maxForwards ?? '70'}`,
+      'From: "Agent" <sip:+862161234567@10.0.0.7>;tag=d1',
+      'To: <sip:+8613800138000@127.0.0.1>',
+      'Call-ID: proxy-test-1@10.0.0.7',
+      'CSeq: 1 INVITE',
+      'X-Campaign: cmp_1',
+      'X-Custom:    keeps   its   spacing',
+      'Contact: <sip:agent@10.0.0.7:5080>',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+const statuses = (sent: { msg: SipMessage }[]) => sent.map((s) => (s.msg.isRequest ? s.msg.method : s.msg.status));
+
+describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
+  it('answers 100 Trying at once, before the decision is made (§16.2)', () => {
+    const { proxy, transport, admission } = setup();
+    proxy.receive(invite(), DIALER);
+    assert.deepEqual(statuses(transport.take()), [100]);
+    assert.equal(admission.calls, 1);
+  });
+
+  it('sends responses to the source port and records it in rport and received (RFC 3581)', () => {
+    const { proxy, transport } = setup();
+    proxy.receive(invite(), DIALER);
+    const [trying] = transport.take();
+    assert.deepEqual(trying.peer, { proto: 'udp', host: '10.0.0.7', port: 40_000 });
+    assert.equal(trying.msg.get('via'), 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000');
+  });
+
+  it('forwards an allowed INVITE to the trunk with our Via, Record-Route and Max-Forwards 69, without the campaign header, other bytes unchanged (§16.6)', async () => {
+    const { proxy, transport, admission } = setup();
+    proxy.receive(invite(), DIALER);
+    transport.take();
+    admission.answer();
+    await settle();
+    const [out] = transport.take();
+    assert.deepEqual([out.peer.proto, out.peer.host, out.peer.port], ['udp', TRUNK.host, TRUNK.port]);
+    assert.equal(out.msg.uri, `sip:+8613800138000@${TRUNK.host}:${TRUNK.port}`);
+    assert.match(out.msg.get('via')!, /^SIP\/2\.0\/UDP 127\.0\.0\.1:5060;branch=z9hG4bK[\w-]{10}\.[0-9a-f]{12}[0-9a-z]+$/);
+    assert.equal(out.msg.getAll('via')[1], 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000');
+    assert.equal(out.msg.get('max-forwards'), '69');
+    assert.equal(out.msg.get('record-route'), '<sip:127.0.0.1:5060;transport=udp;lr>');
+    assert.equal(out.msg.has('x-campaign'), false);
+    assert.match(out.bytes.toString('latin1'), /\r\nX-Custom:    keeps   its   spacing\r\n/);
+  });
+
+  it('refuses Max-Forwards 0 with 483 and never asks for a decision (§16.3 step 3)', () => {
+    const { proxy, transport, admission } = setup();
+    proxy.receive(invite([], { maxForwards: '0' }), DIALER);
+    assert.deepEqual(statuses(transport.take()), [100, 483]);
+    assert.equal(admission.calls, 0);
+  });
+
+  it('detects a loop: our own Via with the branch hash of this very request is answered 482 (§16.3 step 4)', () => {
+    const { proxy, transport } = setup();
+    const first = parseMessage(invite());
+    const looped = invite([`Via: SIP/2.0/UDP 127.0.0.1:5060;branch=${newBranch(first)}`], { branch: 'z9hG4bKdialer2' });
+    proxy.receive(looped, DIALER);
+    assert.deepEqual(statuses(transport.take()), [100, 482]);
+  });
+
+  it('a spiral (our Via with another request\'s hash) is not a loop', () => {
+    const { proxy, transport, admission } = setup();
+    proxy.receive(invite(['Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKotherhash0.0011223344556677']), DIALER);
+    assert.deepEqual(statuses(transport.take()), [100]);
+    assert.equal(admission.calls, 1);
+  });
+
+  it('answers an unknown URI scheme 416 and an unsupported Proxy-Require 420 with Unsupported', () => {
+    const { proxy, transport } = setup();
+    proxy.receive(Buffer.from(invite().toString('latin1').replace('INVITE sip:+86', 'INVITE xmpp:+86')), DIALER);
+    assert.deepEqual(statuses(transport.take()), [100, 416]);
+    proxy.receive(invite(['Proxy-Require: foo'], { branch: 'z9hG4bKpr' }), DIALER);
+    const sent = transport.take();
+    assert.deepEqual(statuses(sent), [100, 420]);
+    assert.equal(sent[1].msg.get('unsupported'), 'foo');
+  });
+
+  it('answers 503 with Retry-After, keeping no state, when too many calls are pending, and takes calls again once they are answered', async () => {
+    const { proxy, transport, admission } = setup({ SIP_MAX_PENDING_CALLS: '10', SIP_RETRY_AFTER: '7' });
+    for (let i = 0; i < 10; i++) proxy.receive(invite([], { branch: `z9hG4bKload${i}` }), DIALER);
+    transport.take();
+    proxy.receive(invite([], { branch: 'z9hG4bKload10' }), DIALER);
+    const [busy] = transport.take();
+    assert.equal(busy.msg.status, 503);
+    assert.equal(busy.msg.get('retry-after'), '7');
+    assert.equal(proxy.transactionCount, 10);
+    admission.answer({ allow: false, status: 403, decisionId: null, headers: [] });
+    await settle();
+    transport.take();
+    proxy.receive(invite([], { branch: 'z9hG4bKload11' }), DIALER);
+    assert.deepEqual(statuses(transport.take()), [100]);
+  });
+
+  it('answers 400 to a malformed but answerable request, drops unanswerable bytes, and never throws', () => {
+    const { proxy, transport } = setup();
+    proxy.receive(Buffer.from(invite().toString('latin1').replace('CSeq: 1 INVITE', 'CSeq: x INVITE')), DIALER);
+    const sent = transport.take();
+    assert.deepEqual(statuses(sent), [400]);
+    assert.match(sent[0].msg.reason, /^Bad Request \(malformed CSeq/);
+    for (const junk of ['', 'hello', '\r\n\r\n', 'SIP/2.0 200 OK\r\n\r\n', 'INVITE sip:a@b SIP/2.0\r\nVia: x\r\n\r\n']) proxy.receive(Buffer.from(junk), DIALER);
+    assert.deepEqual(transport.take(), []);
+  });
+
+  it('a CANCEL during the decision is answered 200, the INVITE 487, and the call is never forwarded (§16.10)', async () => {
+    const { proxy, transport, admission } = setup();
+    proxy.receive(invite(), DIALER);
+    const cancel = invite().toString('latin1').replace('INVITE sip:', 'CANCEL sip:').replace('CSeq: 1 INVITE', 'CSeq: 1 CANCEL');
+    proxy.receive(Buffer.from(cancel), DIALER);
+    admission.answer();
+    await settle();
+    const sent = transport.take();
+    assert.deepEqual(statuses(sent), [100, 200, 487]);
+    assert.equal(sent[1].msg.get('cseq'), '1 CANCEL');
+    assert.ok(sent.every((s) => s.peer.host !== TRUNK.host), 'nothing went to the trunk');
+  });
+
+  it('retransmits a refusal on Timer G until the ACK, which is absorbed and never forwarded (§17.2.1)', async () => {
+    const { proxy, transport, admission, clock } = setup();
+    proxy.receive(invite(), DIALER);
+    admission.answer({ allow: false, status: 403, decisionId: 'dec_2', headers: [['Reason', 'Q.850;cause=21']] });
+    await settle();
+    clock.advance(50 + 100 + 10);
+    assert.deepEqual(statuses(transport.take()), [100, 403, 403, 403]);
+    const ack = invite().toString('latin1').replace('INVITE sip:', 'ACK sip:').replace('CSeq: 1 INVITE', 'CSeq: 1 ACK');
+    proxy.receive(Buffer.from(ack), DIALER);
+    clock.advance(10_000);
+    assert.deepEqual(transport.take(), []);
+  });
+
+  it('refuses an in-dialog request that does not carry our Route: no open relay', () => {
+    const { proxy, transport } = setup();
+    const bye = invite().toString('latin1').replace('INVITE sip:', 'BYE sip:').replace('CSeq: 1 INVITE', 'CSeq: 2 BYE').replace('To: <sip:+8613800138000@127.0.0.1>', 'To: <sip:+8613800138000@127.0.0.1>;tag=t1');
+    proxy.receive(Buffer.from(bye), DIALER);
+    assert.deepEqual(statuses(transport.take()), [403]);
+  });
+
+  it('in redirect mode, answers an allowed call 302 with the trunk as Contact, and forwards nothing', async () => {
+    const { proxy, transport, admission } = setup({ SIP_MODE: 'redirect' });
+    proxy.receive(invite(), DIALER);
+    admission.answer();
+    await settle();
+    const sent = transport.take();
+    assert.deepEqual(statuses(sent), [100, 302]);
+    assert.equal(sent[1].msg.get('contact'), `<sip:+8613800138000@${TRUNK.host}:${TRUNK.port}>`);
+    assert.equal(sent[1].msg.get('x-callgate-decision'), 'dec_1');
+  });
+
+  it('an admission that throws refuses the call (fail closed), never forwards it', async () => {
+    const { proxy, transport } = setup();
+    (proxy as unknown as { admission: Admission }).admission = { admit: async () => Promise.reject(new Error('database gone')) };
+    (proxy as unknown as { log: unknown }).log = { warn: () => undefined, error: () => undefined, debug: () => undefined };
+    proxy.receive(invite(), DIALER);
+    await settle();
+    const sent = transport.take();
+    assert.deepEqual(statuses(sent), [100, 503]);
+    assert.equal(sent[1].msg.get('x-callgate-reasons'), 'GATEWAY_UNAVAILABLE');
+  });
+});
