@@ -36,6 +36,8 @@ for (const transport of ['u1', 't1'] as const) {
       assert.equal(rows[0].outcome, 'answered');
       assert.ok(Number(rows[0].duration_seconds) >= 0);
       assert.equal(rows[0].recorded_by, 'sip');
+      const events = await g.gw.gate.db('audit_events').where({ type: 'call.outcome', subject_id: rows[0].decision_id });
+      assert.equal(events.length, 1, 'the signalled outcome is on the audit trail');
     });
 
     it('a re-INVITE inside the call is routed through the Record-Route set, answered, and never decided again', async () => {
