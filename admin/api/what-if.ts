@@ -1,3 +1,4 @@
+import { callOf } from '../../gateway/src/decisions/record';
 import { decide } from '../../gateway/src/engine/engine';
 import type { CallInput, Decision, Facts, Reason } from '../../gateway/src/engine/types';
 import { compilePolicy, composePolicies } from '../../gateway/src/policy/loader';
@@ -123,11 +124,11 @@ class RevisionCache {
 const PAGE = 2000;
 
 const toRecorded = (r: Record<string, any>): Recorded => {
-  const input = parseJson<{ facts?: Facts } | null>(r.input, null);
+  const input = parseJson<{ call?: CallInput; facts?: Facts } | null>(r.input, null);
   return {
     id: r.id,
     decidedAt: Number(r.decided_at),
-    call: { tenantId: r.tenant_id, campaignId: r.campaign_id, callee: r.callee, caller: r.caller },
+    call: callOf(r, input),
     allow: Boolean(r.allow),
     codes: codesOf(parseJson<Reason[]>(r.reasons, [])),
     revision: r.policy_revision,

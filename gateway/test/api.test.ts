@@ -139,6 +139,26 @@ for (const engine of ENGINES) {
       assert.equal(await gw.count('call_attempts'), attempts);
     });
 
+    it("a call's declared prerecorded mode on an agent campaign needs consent naming it, and the record keeps the mode", async () => {
+      const callee = nextCallee();
+      await gw.consent(world, callee);
+      const body = { campaignId: world.campaignId, callee, caller: world.caller };
+      assert.equal((await gw.call('POST', '/v1/decisions/evaluate', world.dialer, { ...body, at: new Date().toISOString() })).json().allow, true);
+      const evaluated = (await gw.call('POST', '/v1/decisions/evaluate', world.dialer, { ...body, mode: 'prerecorded', at: new Date().toISOString() })).json();
+      assert.deepEqual(codes(evaluated), ['CONSENT_MODE_NOT_COVERED']);
+      const answer = (await gw.call('POST', '/v1/decisions', world.dialer, { ...body, mode: 'prerecorded' })).json();
+      assert.deepEqual(codes(answer), ['CONSENT_MODE_NOT_COVERED']);
+      const record = (await gw.call('GET', `/v1/decisions/${answer.id}`, world.auditor)).json();
+      assert.equal(record.mode, 'prerecorded');
+      assert.equal(record.input.call.mode, 'prerecorded');
+      const before = await gw.count('decisions');
+      const unknown = await gw.call('POST', '/v1/decisions', world.dialer, { ...body, mode: 'robocall' });
+      assert.equal(unknown.statusCode, 400, unknown.body);
+      assert.equal(await gw.count('decisions'), before, 'an unknown mode is bad input, not a decision');
+      await gw.consent(world, callee, { modes: ['prerecorded'] });
+      assert.equal((await gw.call('POST', '/v1/decisions', world.dialer, { ...body, mode: 'prerecorded' })).json().allow, true);
+    });
+
     it('refuses pre-ticked, bundled and evidence-less consent with a clear error', async () => {
       const base = { callee: nextCallee() };
       for (const evidence of [

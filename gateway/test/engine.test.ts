@@ -100,6 +100,40 @@ describe('decision engine', () => {
     });
   });
 
+  describe("a call's declared dialing mode", () => {
+    const at = BEIJING_MORNING;
+    it('a prerecorded call on an agent campaign needs consent naming prerecorded calls', () => {
+      assert.deepEqual(codes(decide(call(), goodFacts(), CN, at)), []);
+      const d = decide(call({ mode: 'prerecorded' }), goodFacts(), CN, at);
+      assert.deepEqual(codes(d), ['CONSENT_MODE_NOT_COVERED']);
+      assert.match(d.reasons[0].message, /prerecorded/);
+      assert.deepEqual(codes(decide(call({ mode: 'prerecorded' }), goodFacts({ consents: [consentFacts({ modes: ['prerecorded'] })] }), CN, at)), []);
+    });
+    it("adds the declared mode's demands to the campaign mode's and never lifts them", () => {
+      const facts = goodFacts({ consents: [consentFacts({ modes: ['ai_voice'] })] });
+      facts.campaign.dialingMode = 'ai_voice';
+      assert.deepEqual(codes(decide(call({ mode: 'agent' }), facts, CN, at)), []);
+      const added = decide(call({ mode: 'prerecorded' }), facts, CN, at);
+      assert.deepEqual(codes(added), ['CONSENT_MODE_NOT_COVERED']);
+      assert.match(added.reasons[0].message, /prerecorded/);
+      facts.consents = [consentFacts({ modes: ['prerecorded'] })];
+      const kept = decide(call({ mode: 'prerecorded' }), facts, CN, at);
+      assert.deepEqual(codes(kept), ['CONSENT_MODE_NOT_COVERED'], 'consent naming only the declared mode does not cover the campaign mode');
+      assert.match(kept.reasons[0].message, /ai_voice/);
+      facts.consents = [consentFacts()];
+      assert.deepEqual(codes(decide(call({ mode: 'agent' }), facts, CN, at)), ['CONSENT_MODE_NOT_COVERED'], 'declaring agent does not dodge named consent');
+      facts.consents = [consentFacts({ modes: ['prerecorded', 'ai_voice'] })];
+      assert.deepEqual(codes(decide(call({ mode: 'prerecorded' }), facts, CN, at)), []);
+    });
+    it('reports a finding that does not depend on the mode once, not once per mode', () => {
+      const facts = goodFacts({ consents: [consentFacts({ modes: ['ai_voice'] })] });
+      facts.campaign.dialingMode = 'ai_voice';
+      const d = decide(call({ mode: 'prerecorded' }), facts, CN, at + 12 * HOUR);
+      assert.deepEqual(codes(d), ['CONSENT_MODE_NOT_COVERED', 'OUTSIDE_CALLING_HOURS']);
+      assert.equal(d.nextAllowedAt, null);
+    });
+  });
+
   describe('opt-outs', () => {
     const optOut = (scope: 'campaign' | 'brand' | 'tenant' | 'all', tenantId: string | null = 't1') => ({
       id: 'o1', scope, tenantId, brandId: 'b9', campaignId: 'c9', effectiveAt: BEIJING_MORNING - 1000,

@@ -33,6 +33,13 @@ describe('UK pack', () => {
     assert.deepEqual(judge(LONDON, NOON, { facts: { campaign } }).rules, ['UK-CONSENT-AUTOMATED']);
   });
 
+  it("a prerecorded call declared on an agent campaign needs that consent too; declaring agent on a prerecorded campaign lifts nothing", () => {
+    assert.deepEqual(judge(LONDON, NOON).codes, [], 'an agent call in an opt-out regime needs no consent');
+    assert.deepEqual(judge(LONDON, NOON, { input: { mode: 'prerecorded' } }).rules, ['UK-CONSENT-AUTOMATED']);
+    const campaign = { id: 'c1', tenantId: 't1', brandId: 'b1', purpose: 'insurance', dialingMode: 'prerecorded' as const, policyPack: 'uk', status: 'active' as const };
+    assert.deepEqual(judge(LONDON, NOON, { facts: { campaign }, input: { mode: 'agent' } }).rules, ['UK-CONSENT-AUTOMATED']);
+  });
+
   it('the CLI must be presented and held by the caller', () => {
     assert.deepEqual(judge(LONDON, NOON, { input: { caller: null } }).codes, ['CALLER_ID_MISSING']);
   });
@@ -55,5 +62,7 @@ describe('UK abandoned calls', () => {
     assert.equal(held.nextAllowedAt, NOON + 3_600_000);
     assert.deepEqual(judge(LONDON, NOON, { facts: { campaign: predictive, abandonedCalls: [{ ...abandonedCalls[0], at: NOON - 72 * 3_600_000 }] } }).codes, []);
     assert.deepEqual(judge(LONDON, NOON, { facts: { abandonedCalls } }).codes, [], 'an agent-mode call guarantees a live agent');
+    assert.deepEqual(judge(LONDON, NOON, { facts: { abandonedCalls }, input: { mode: 'predictive' } }).codes, ['ABANDONED_CALL_REDIAL'], 'a predictive call declared on an agent campaign');
+    assert.deepEqual(judge(LONDON, NOON, { facts: { campaign: predictive, abandonedCalls }, input: { mode: 'agent' } }).codes, ['ABANDONED_CALL_REDIAL'], 'declaring agent on a predictive campaign');
   });
 });

@@ -35,19 +35,30 @@ export function toRow(record: DecisionRecord) {
 
 export type DecisionRow = ReturnType<typeof toRow>;
 
+/**
+ * The call of a stored decision. A declared dialing mode lives only in the recorded input (no column
+ * of its own), which the trail's hash already covers.
+ */
+export function callOf(row: Record<string, any>, input: { call?: CallInput } | null): CallInput {
+  const call: CallInput = { tenantId: row.tenant_id, campaignId: row.campaign_id, callee: row.callee, caller: row.caller };
+  const mode = input?.call?.mode;
+  return mode === undefined ? call : { ...call, mode };
+}
+
 /** A stored decision read back; the inverse of toRow. */
 export function fromRow(row: Record<string, any>): DecisionRecord {
+  const input = parseJson<{ call?: CallInput } | null>(row.input, null);
   return {
     id: row.id,
     decidedAt: Number(row.decided_at),
     instanceId: row.instance_id,
-    call: { tenantId: row.tenant_id, campaignId: row.campaign_id, callee: row.callee, caller: row.caller },
+    call: callOf(row, input),
     allow: Boolean(row.allow),
     reasons: parseJson(row.reasons, []),
     nextAllowedAt: row.next_allowed_at === null ? null : Number(row.next_allowed_at),
     policyRevision: row.policy_revision,
     ruleIds: parseJson(row.rule_ids, []),
-    input: parseJson(row.input, null),
+    input,
     timing: parseJson(row.timing, { queuedUs: 0, engineUs: 0, batchSize: 0 }),
   };
 }

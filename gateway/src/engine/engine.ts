@@ -11,7 +11,7 @@ import { callerId, localPresence, rotation, tenantVerification, virtualOperator 
 import { optOut } from './rules/opt-out';
 import { registration } from './rules/registration';
 import { registry } from './rules/registry';
-import type { BanFacts, CallInput, Decision, Facts, Reason } from './types';
+import type { BanFacts, CallInput, Decision, DialingMode, Facts, Reason } from './types';
 
 const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   tenantVerification,
@@ -87,8 +87,32 @@ function banRules(bans: BanFacts[] | undefined, callee: NumberInfo, policy: Comp
   }));
 }
 
+/**
+ * A call whose declared mode differs from its campaign's is judged under both modes, and every
+ * finding of either stands: a declared mode can add demands (prerecorded on an agent campaign needs
+ * consent naming prerecorded calls) but never remove one (declaring "agent" on a prerecorded
+ * campaign still needs that consent). Every rule is judged twice, not only those known to read the
+ * mode today, so a rule added later cannot be dodged either; identical findings are reported once.
+ */
+function modesToJudge(ctx: RuleContext): DialingMode[] {
+  const own = ctx.facts.campaign.dialingMode;
+  return ctx.call.mode === undefined || ctx.call.mode === own ? [own] : [own, ctx.call.mode];
+}
+
+function underMode(ctx: RuleContext, mode: DialingMode): RuleContext {
+  if (mode === ctx.facts.campaign.dialingMode) return ctx;
+  return { ...ctx, facts: { ...ctx.facts, campaign: { ...ctx.facts.campaign, dialingMode: mode } } };
+}
+
 function runRule(rule: PackRule, ctx: RuleContext): Finding[] {
-  return (CHECKS[rule.kind] as RuleCheck<PackRule>)(rule, ctx);
+  const check = CHECKS[rule.kind] as RuleCheck<PackRule>;
+  const modes = modesToJudge(ctx);
+  if (modes.length === 1) return check(rule, ctx);
+  const findings: Finding[] = [];
+  for (const finding of modes.flatMap((mode) => check(rule, underMode(ctx, mode)))) {
+    if (!findings.some((f) => f.code === finding.code && f.message === finding.message)) findings.push(finding);
+  }
+  return findings;
 }
 
 function gatewayFindings(ctx: RuleContext): Reason[] {

@@ -15,6 +15,11 @@ export interface CallInput {
   campaignId: string;
   callee: string;
   caller: string | null;
+  /**
+   * The dialing mode the dialer declares for this one call, when a campaign mixes modes. It can only
+   * add demands: the call is judged under the campaign's own mode and under this one (see engine.ts).
+   */
+  mode?: DialingMode;
 }
 
 export interface TenantFacts {

@@ -1,5 +1,6 @@
 import type { DecisionRecord } from '../decisions/record';
 import type { DecisionService } from '../decisions/service';
+import { DIALING_MODES, type CallInput, type DialingMode } from '../engine/types';
 import { AppError } from '../errors';
 import { requireValidNumber } from '../numbers/phone';
 import type { SipConfig } from './config';
@@ -15,6 +16,8 @@ export const REASONS_HEADER = 'X-Callgate-Reasons';
 export const NEXT_ALLOWED_HEADER = 'X-Callgate-Next-Allowed';
 export const DECISION_HEADER = 'X-Callgate-Decision';
 
+const isDialingMode = (value: string): value is DialingMode => (DIALING_MODES as readonly string[]).includes(value);
+
 /** Adds SIP-only steps (a signature) to an allowed call; returns extra headers for the trunk. */
 export interface AllowedCallHook {
   headersFor(record: DecisionRecord): [string, string][];
@@ -22,8 +25,9 @@ export interface AllowedCallHook {
 
 /**
  * Decides an initial INVITE through the same DecisionService as POST /v1/decisions: the tenant
- * from the source address, the campaign from a header (or the dialer's default), the callee from
- * the Request-URI, the display number from P-Asserted-Identity or From.
+ * from the source address, the campaign from a header (or the dialer's default), the call's own
+ * dialing mode from another header when the campaign mixes modes, the callee from the Request-URI,
+ * the display number from P-Asserted-Identity or From.
  */
 export class DecisionAdmission implements Admission {
   constructor(
@@ -39,6 +43,12 @@ export class DecisionAdmission implements Admission {
     if (!dialer) return this.refuse(403, 'SOURCE_NOT_ALLOWED', 'Forbidden (source address is no registered dialer)');
     const campaignId = invite.get(this.config.campaignHeader)?.trim() || dialer.defaultCampaignId;
     if (!campaignId) return this.refuse(403, 'CAMPAIGN_MISSING', `Forbidden (no ${this.config.campaignHeader} header and no default campaign)`);
+    const declaredMode = invite.get(this.config.modeHeader)?.trim() || undefined;
+    // An unknown mode is refused, not ignored: ignoring it would judge the call under the campaign's
+    // mode alone, and the dialer could not tell that its header had no effect.
+    if (declaredMode !== undefined && !isDialingMode(declaredMode)) {
+      return this.refuse(400, 'UNKNOWN_DIALING_MODE', `Bad Request (${this.config.modeHeader} must be one of ${DIALING_MODES.join(', ')})`);
+    }
     const dialled = numberFromUri(invite.uri, this.config.defaultRegion);
     let callee: string;
     try {
@@ -54,7 +64,8 @@ export class DecisionAdmission implements Admission {
     }
     let record: DecisionRecord;
     try {
-      record = await this.decisions.decide({ tenantId: dialer.tenantId, campaignId, callee, caller });
+      const call: CallInput = { tenantId: dialer.tenantId, campaignId, callee, caller };
+      record = await this.decisions.decide(declaredMode === undefined ? call : { ...call, mode: declaredMode });
     } catch (error) {
       if (error instanceof AppError && error.status < 500) return this.refuse(403, error.code, `Forbidden (${error.code})`);
       throw error;

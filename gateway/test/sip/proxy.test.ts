@@ -96,9 +96,9 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     assert.equal(trying.msg.get('via'), 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000');
   });
 
-  it('forwards an allowed INVITE to the trunk with our Via, Record-Route and Max-Forwards 69, without the campaign header, other bytes unchanged (§16.6)', async () => {
+  it('forwards an allowed INVITE to the trunk with our Via, Record-Route and Max-Forwards 69, without the campaign and dialing-mode headers, other bytes unchanged (§16.6)', async () => {
     const { proxy, transport, admission } = setup();
-    proxy.receive(invite(), DIALER);
+    proxy.receive(invite(['X-Dialing-Mode: agent']), DIALER);
     transport.take();
     admission.answer();
     await settle();
@@ -110,6 +110,7 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     assert.equal(out.msg.get('max-forwards'), '69');
     assert.equal(out.msg.get('record-route'), '<sip:127.0.0.1:5060;transport=udp;lr>');
     assert.equal(out.msg.has('x-campaign'), false);
+    assert.equal(out.msg.has('x-dialing-mode'), false);
     assert.match(out.bytes.toString('latin1'), /\r\nX-Custom:    keeps   its   spacing\r\n/);
   });
 

@@ -134,6 +134,24 @@ describe('SIP proxy refusals with real sipp over UDP', () => {
     assert.equal(await g.gw.count('decisions'), before);
   });
 
+  it('an X-Dialing-Mode: prerecorded call on an agent campaign, with consent naming no mode, is refused 403 CONSENT_MODE_NOT_COVERED', async () => {
+    const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', fill: { expect: '403', extra: 'X-Dialing-Mode: prerecorded' }, trunkWaitMs: 300 });
+    assert.equal(dialer.code, 0, describeRun(dialer));
+    assert.match(dialer.logs, /X-Callgate-Reasons: CONSENT_MODE_NOT_COVERED/);
+    assert.doesNotMatch(trunk!.messages, /INVITE/);
+    const decision = await g.gw.gate.db('decisions').where({ callee: CALLEE }).orderBy('decided_at', 'desc').first();
+    assert.equal(JSON.parse(decision.input).call.mode, 'prerecorded', 'the record keeps the declared mode');
+  });
+
+  it('an unknown X-Dialing-Mode is refused 400 UNKNOWN_DIALING_MODE without a decision, not ignored', async () => {
+    const before = await g.gw.count('decisions');
+    const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', fill: { expect: '400', extra: 'X-Dialing-Mode: robocall' }, trunkWaitMs: 300 });
+    assert.equal(dialer.code, 0, describeRun(dialer));
+    assert.match(dialer.logs, /X-Callgate-Reasons: UNKNOWN_DIALING_MODE/);
+    assert.doesNotMatch(trunk!.messages, /INVITE/);
+    assert.equal(await g.gw.count('decisions'), before);
+  });
+
   it('fails closed: with the database gone, the INVITE is refused GATEWAY_UNAVAILABLE with Retry-After and never forwarded', async () => {
     await g.gw.gate.db.destroy();
     const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', fill: { expect: '503' }, trunkWaitMs: 300 });

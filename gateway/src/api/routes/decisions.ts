@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { fromRow, toAnswer } from '../../decisions/record';
 import { iso, isoOrNull } from '../../iso';
-import type { CallInput } from '../../engine/types';
+import type { CallInput, DialingMode } from '../../engine/types';
 import { AppError } from '../../errors';
 import { requireValidNumber } from '../../numbers/phone';
 import { tenantOf } from '../auth';
-import { bearerSecurity, decisionAnswer, e164, errorResponses, id, instant, reason } from '../schemas/common';
+import { bearerSecurity, decisionAnswer, dialingMode, e164, errorResponses, id, instant, reason } from '../schemas/common';
 
 const callBody = {
   type: 'object',
@@ -16,6 +16,10 @@ const callBody = {
     campaignId: id,
     callee: e164,
     caller: { type: ['string', 'null'], maxLength: 32, description: 'The display number to present (E.164)' },
+    mode: {
+      ...dialingMode,
+      description: "This call's dialing mode, when the campaign mixes modes. The call is judged under the campaign's own mode and this one, so it can add demands (consent naming prerecorded calls) but never lift any.",
+    },
   },
 } as const;
 
@@ -24,13 +28,15 @@ interface CallBody {
   campaignId: string;
   callee: string;
   caller?: string | null;
+  mode?: DialingMode;
 }
 
 /** A callee that is no phone number is bad input (400), not a decision to record. */
 function callInput(request: FastifyRequest<{ Body: CallBody }>): CallInput {
   const body = request.body;
   const callee = requireValidNumber(body.callee, 'The callee');
-  return { tenantId: tenantOf(request, body.tenantId), campaignId: body.campaignId, callee: callee.e164, caller: body.caller ?? null };
+  const call: CallInput = { tenantId: tenantOf(request, body.tenantId), campaignId: body.campaignId, callee: callee.e164, caller: body.caller ?? null };
+  return body.mode === undefined ? call : { ...call, mode: body.mode };
 }
 
 export async function decisionRoutes(app: FastifyInstance): Promise<void> {
@@ -112,6 +118,7 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
               campaignId: { type: 'string' },
               callee: { type: 'string' },
               caller: { type: ['string', 'null'] },
+              mode: { ...dialingMode, description: 'The dialing mode the call declared, when it declared one' },
               ruleIds: { type: 'array', items: { type: 'string' } },
               instanceId: { type: 'string' },
               input: {},

@@ -205,6 +205,7 @@ export class ProxyCore {
     const out = ctx.request.clone();
     out.setRequestUri(this.trunkUri(ctx.request));
     out.remove(this.config.campaignHeader);
+    out.remove(this.config.modeHeader);
     for (const [name, value] of verdict.headers) out.append(name, value);
     const { trunk } = this.config;
     this.forwardInvite(ctx, out, { proto: trunk.proto, host: trunk.host, port: trunk.port }, true);
