@@ -1,5 +1,5 @@
 import { isMysql, type Db } from '../storage/db';
-import { buildLink, GENESIS, sha256 } from './canonical';
+import { escapeField, GENESIS, LINK_VERSION, sha256 } from './canonical';
 import type { TrailEvent } from './events';
 import type { Pseudonymiser } from './keys';
 
@@ -26,19 +26,12 @@ export interface EventRow {
   purged_at: number | null;
 }
 
-/** The link of a stored row, given the hash of the record before it. */
+/** The link of a stored row, given the hash of the record before it: buildLink's bytes, without its object. */
 export function linkOfRow(row: Pick<EventRow, 'chain_id' | 'seq' | 'at' | 'type' | 'tenant_id' | 'campaign_id' | 'callee_tag' | 'payload_hash'>, prevHash: string): string {
-  return buildLink({
-    chain: row.chain_id,
-    seq: Number(row.seq),
-    at: Number(row.at),
-    type: row.type,
-    tenantId: row.tenant_id,
-    campaignId: row.campaign_id,
-    calleeTag: row.callee_tag,
-    payloadHash: row.payload_hash,
-    prevHash,
-  });
+  return (
+    `${LINK_VERSION}|${escapeField(row.chain_id)}|${Number(row.seq)}|${Number(row.at)}|${escapeField(row.type)}|` +
+    `${escapeField(row.tenant_id)}|${escapeField(row.campaign_id)}|${escapeField(row.callee_tag)}|${row.payload_hash}|${prevHash}`
+  );
 }
 
 /** Instance ids become part of chain ids and links: keep them to a safe alphabet. */

@@ -175,9 +175,17 @@ function checkSeal(
   return seal.hash === hash ? null : at(`record ${seq} differs from its seal of ${new Date(seal.sealedAt).toISOString()}`, seq);
 }
 
+/** The filter's instants, parsed once per manifest rather than once per record. */
+const filterInstants = new WeakMap<ManifestBody['filter'], { from: number; to: number }>();
+
 function outsideFilter(link: ReturnType<typeof parseLink>, f: ManifestBody['filter']): string | null {
-  if (f.from !== null && link.at < Date.parse(f.from)) return 'before from';
-  if (f.to !== null && link.at > Date.parse(f.to)) return 'after to';
+  let instants = filterInstants.get(f);
+  if (!instants) {
+    instants = { from: f.from === null ? -Infinity : Date.parse(f.from), to: f.to === null ? Infinity : Date.parse(f.to) };
+    filterInstants.set(f, instants);
+  }
+  if (link.at < instants.from) return 'before from';
+  if (link.at > instants.to) return 'after to';
   if (f.tenantId !== null && link.tenantId !== f.tenantId) return 'another tenant';
   if (f.calleeTag !== null && link.calleeTag !== f.calleeTag) return 'another callee';
   if (f.campaignId !== null && link.campaignId !== f.campaignId) return 'another campaign';
