@@ -118,25 +118,10 @@ export class ExportWriter {
   /** UTF-8 bytes as a JSON string, escaped exactly as JSON.stringify escapes their text. */
   private jsonString(bytes: Buffer): void {
     this.room(bytes.length * 6 + 2);
-    const out = this.buf;
-    let p = this.pos;
-    out[p++] = QUOTE;
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i];
-      if (PLAIN[c] === 1) {
-        out[p++] = c;
-      } else if (c >= 0x20) {
-        out[p++] = BACKSLASH;
-        out[p++] = c;
-      } else if (SHORT_ESCAPES[c] !== undefined) {
-        out[p++] = BACKSLASH;
-        out[p++] = SHORT_ESCAPES[c];
-      } else {
-        p += out.write(`\\u00${HEX[c >> 4]}${HEX[c & 15]}`, p, 'latin1');
-      }
-    }
-    out[p++] = QUOTE;
-    this.pos = p;
+    this.buf[this.pos] = QUOTE;
+    const end = escapeJson(bytes, this.buf, this.pos + 1);
+    this.buf[end] = QUOTE;
+    this.pos = end + 1;
   }
 
   /** UTF-8 bytes as a CSV field: quoted, with quotes doubled, when it holds a quote, comma or line break. */
@@ -172,6 +157,37 @@ export class ExportWriter {
     this.bytes += chunk.length;
     this.pos = 0;
   }
+}
+
+/** The hot loop kept small and monomorphic: plain bytes are copied, the rest escaped out of line. */
+function escapeJson(src: Uint8Array, out: Uint8Array, at: number): number {
+  let p = at;
+  const n = src.length;
+  for (let i = 0; i < n; i++) {
+    const c = src[i];
+    if (PLAIN[c] === 1) out[p++] = c;
+    else p = escapeByte(c, out, p);
+  }
+  return p;
+}
+
+function escapeByte(c: number, out: Uint8Array, p: number): number {
+  out[p++] = BACKSLASH;
+  if (c >= 0x20) {
+    out[p++] = c;
+    return p;
+  }
+  const short = SHORT_ESCAPES[c];
+  if (short !== undefined) {
+    out[p++] = short;
+    return p;
+  }
+  out[p++] = 0x75; // u00XX
+  out[p++] = 0x30;
+  out[p++] = 0x30;
+  out[p++] = HEX.charCodeAt(c >> 4);
+  out[p++] = HEX.charCodeAt(c & 15);
+  return p;
 }
 
 const csvText = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);

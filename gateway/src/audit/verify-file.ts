@@ -169,6 +169,8 @@ function checkSeal(
   report: FileVerifyReport,
   at: (problem: string, seq?: number) => FileProblem,
 ): FileProblem | null {
+  // Most records are not sealed: skip building the key unless some seal is at this sequence number.
+  if (!sealedSeqs(sealsAt).has(seq)) return null;
   const seal = sealsAt.get(`${chain}|${seq}`);
   if (!seal) return null;
   report.sealsChecked++;
@@ -177,6 +179,17 @@ function checkSeal(
 
 /** The filter's instants, parsed once per manifest rather than once per record. */
 const filterInstants = new WeakMap<ManifestBody['filter'], { from: number; to: number }>();
+
+const sealedSeqsOf = new WeakMap<Map<string, unknown>, Set<number>>();
+
+function sealedSeqs(sealsAt: Map<string, ManifestBody['seals'][number]>): Set<number> {
+  let seqs = sealedSeqsOf.get(sealsAt);
+  if (!seqs) {
+    seqs = new Set([...sealsAt.values()].map((s) => s.seq));
+    sealedSeqsOf.set(sealsAt, seqs);
+  }
+  return seqs;
+}
 
 function outsideFilter(link: ReturnType<typeof parseLink>, f: ManifestBody['filter']): string | null {
   let instants = filterInstants.get(f);
