@@ -40,7 +40,7 @@ interface SqliteStatement {
 }
 const sqliteStatements = new WeakMap<object, SqliteStatement>();
 
-/** One page on SQLite, as arrays of values (better-sqlite3 builds a keyed object per row far more slowly). */
+/** One page on SQLite, as arrays of values (drivers build a keyed object per row far more slowly; mysql2 too). */
 async function sqlitePage(db: Db, bindings: unknown[]): Promise<StoredRow[]> {
   const conn = await db.client.acquireConnection();
   try {
@@ -64,7 +64,7 @@ export async function* chainPages(db: Db, chainId: string, fromSeq: number, toSe
   let next = fromSeq;
   while (next <= toSeq) {
     const bindings = [chainId, next, toSeq, PAGE];
-    const rows: StoredRow[] = mysql ? (await db.raw(MYSQL_PAGE, bindings))[0] : await sqlitePage(db, bindings);
+    const rows: StoredRow[] = mysql ? (await db.raw(MYSQL_PAGE, bindings).options({ rowsAsArray: true }))[0].map(toStoredRow) : await sqlitePage(db, bindings);
     if (rows.length === 0) return;
     yield rows;
     if (rows.length < PAGE) return;
