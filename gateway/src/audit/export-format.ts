@@ -37,35 +37,26 @@ export function formatLine(line: ExportLine, format: ExportFormat): string {
 
 export class FormatError extends Error {}
 
-/** A quoted field from its opening quote: alternatives that cannot overlap, so no backtracking. */
-const QUOTED_FIELD = /"((?:[^"]|"")*)"/y;
-
-/** A quoted field's text (quotes still doubled) and the index after its closing quote. */
-function quotedField(text: string, open: number): [string, number] {
-  QUOTED_FIELD.lastIndex = open;
-  let match: RegExpExecArray | null = null;
-  try {
-    match = QUOTED_FIELD.exec(text);
-  } catch {
-    // a field too long for the regular expression's backtracking stack: scan for the quote instead
-  }
-  if (match) return [match[1], QUOTED_FIELD.lastIndex];
-  let quote = text.indexOf('"', open + 1);
-  while (quote >= 0 && text.charCodeAt(quote + 1) === 0x22) quote = text.indexOf('"', quote + 2);
-  if (quote < 0) throw new FormatError('an unterminated quoted field');
-  return [text.slice(open + 1, quote), quote + 1];
-}
-
 /** Splits one CSV line (callgate never writes a line break inside a field: JSON escapes them). */
 function splitCsv(text: string): string[] {
   const fields: string[] = [];
   let i = 0;
   while (i <= text.length) {
-    if (text.charCodeAt(i) === 0x22) {
-      // One sticky match to the closing quote (doubled quotes stay inside), then undouble them.
-      const [raw, end] = quotedField(text, i);
-      const value = raw.includes('""') ? raw.replace(/""/g, '"') : raw;
-      i = end;
+    if (text[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        if (quote < 0) throw new FormatError('an unterminated quoted field');
+        value += text.slice(i, quote);
+        if (text[quote + 1] === '"') {
+          value += '"';
+          i = quote + 2;
+          continue;
+        }
+        i = quote + 1;
+        break;
+      }
       fields.push(value);
       if (i < text.length && text[i] !== ',') throw new FormatError('text after a quoted field');
       i++;
