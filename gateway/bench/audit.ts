@@ -1,8 +1,9 @@
 /**
- * The trail's figures for `npm run bench`: records appended per second (hash-chained, batched as
- * decisions are), then, on a trail of AUDIT_BENCH_RECORDS (default one million) records on SQLite,
- * database verification, a full NDJSON export (with the process's memory before and after) and the
- * offline verification of that export, each in records per second.
+ * The trail's figures for `npm run bench`, on a trail of AUDIT_BENCH_RECORDS (default one million)
+ * decision events: append rate (hash-chained, batched as decisions are), database verification
+ * rate, export rate as NDJSON and as CSV with the exporting process's peak resident memory, and the
+ * offline verification rate of each export, all in records per second. SQLite always; MariaDB too
+ * when AUDIT_BENCH_MARIADB=1 (a private server, as for the decision figures).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,19 +13,44 @@ import { openAudit } from '../src/audit/open';
 import { DECISION_STREAMS } from '../src/audit/trail';
 import { verifyDatabase } from '../src/audit/verify-db';
 import { verifyExportFile } from '../src/audit/verify-file';
+import type { Audit } from '../src/audit/open';
+import type { ExportFormat } from '../src/audit/export-format';
 import { loadConfig } from '../src/config';
 import { decide } from '../src/engine/engine';
 import type { TrailEvent } from '../src/audit/events';
 import { decisionEvent, toRow, type DecisionRecord } from '../src/decisions/record';
 import { loadPacks } from '../src/policy/loader';
-import { connect, migrate } from '../src/storage/db';
+import { connect, migrate, type Db } from '../src/storage/db';
+import knex from 'knex';
 import { call, goodFacts } from '../test/support/facts';
 
 const RECORDS = Number(process.env.AUDIT_BENCH_RECORDS ?? 1_000_000);
 const BATCH = 256;
 
-const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en')} records/s`;
-const rssMb = () => `${Math.round(process.memoryUsage().rss / 1_048_576)} MB`;
+const perSecond = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en')} records/s`;
+const mb = (bytes: number) => `${Math.round(bytes / 1_048_576)} MB`;
+
+/** Resets the kernel's peak-RSS mark (Linux), so that a phase's peak is its own. */
+function resetPeakRss(): boolean {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Peak resident memory since the last reset (Linux), else since the process started. */
+function peakRss(): number {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (kb) return Number(kb[1]) * 1024;
+  } catch {
+    // not Linux: the process's lifetime peak below
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
 
 /** Decision events like the gateway writes: a denial with its reasons, without the full fact dump. */
 const at = Date.parse('2026-03-10T10:00:00+08:00');
@@ -46,9 +72,29 @@ function events(from: number, count: number): TrailEvent[] {
   });
 }
 
-export async function auditBench(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-audit-bench-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', INSTANCE_ID: 'bench' });
+const exportedBy = { subject: 'bench', role: 'admin' as const, tenantId: null };
+
+async function exportAndVerify(label: string, db: Db, audit: Audit, dataDir: string, format: ExportFormat): Promise<void> {
+  const rssBefore = process.memoryUsage().rss;
+  const resettable = resetPeakRss();
+  let t = Date.now();
+  const manifest = await createExport(db, audit, dataDir, { filter: {}, format, pseudonymise: false, exportedBy });
+  const exportMs = Date.now() - t;
+  const peak = peakRss();
+  const file = path.join(exportDir(dataDir), manifest.file.name);
+  console.log(
+    `${label} export rate (${format.toUpperCase()}, whole trail): ${perSecond(manifest.counts.records, exportMs)}, ${mb(manifest.file.bytes)} written; ` +
+      `export memory: peak RSS ${mb(peak)}${resettable ? ' during the export' : ' (process lifetime)'}, ${mb(rssBefore)} before`,
+  );
+  t = Date.now();
+  const report = await verifyExportFile(file, manifest, [audit.signer.publicKeyPem]);
+  console.log(`${label} offline verification rate (${format.toUpperCase()} export and manifest): ${perSecond(report.records, Date.now() - t)}, ok=${report.ok}`);
+  fs.rmSync(file, { force: true });
+}
+
+/** Appends the trail, then verifies it, exports it both ways and verifies each export offline. */
+async function trailBench(label: string, env: Record<string, string>): Promise<void> {
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent', INSTANCE_ID: 'bench' });
   const db = connect(config);
   try {
     await migrate(db);
@@ -65,34 +111,45 @@ export async function auditBench(): Promise<void> {
         }
       });
     }
-    const appendMs = Date.now() - started;
-    console.log(`audit trail: ${RECORDS.toLocaleString('en')} decision events (mean payload ${Math.round(bytes / RECORDS)} bytes) appended on SQLite at ${rate(RECORDS, appendMs)} (hash-chained, ${BATCH} per append)`);
+    console.log(
+      `${label} append rate: ${perSecond(RECORDS, Date.now() - started)} (${RECORDS.toLocaleString('en')} decision events, mean payload ` +
+        `${Math.round(bytes / RECORDS)} bytes, hash-chained, ${BATCH} per append, event generation included)`,
+    );
 
     let t = Date.now();
     const verified = await verifyDatabase(db);
-    console.log(`audit verify (database, ${verified.chains.length} chains): ${rate(verified.records, Date.now() - t)}, ok=${verified.ok}`);
+    console.log(`${label} database verification rate (${verified.chains.length} chains): ${perSecond(verified.records, Date.now() - t)}, ok=${verified.ok}`);
 
-    const rssBefore = rssMb();
-    t = Date.now();
-    const manifest = await createExport(db, audit, dataDir, { filter: {}, format: 'ndjson', pseudonymise: false, exportedBy: { subject: 'bench', role: 'admin', tenantId: null } });
-    const exportMs = Date.now() - t;
-    const file = path.join(exportDir(dataDir), manifest.file.name);
-    console.log(
-      `audit export (NDJSON, full trail): ${rate(manifest.counts.records, exportMs)}, ${(manifest.file.bytes / 1_048_576).toFixed(0)} MB written, ` +
-        `process RSS ${rssBefore} before, ${rssMb()} after`,
-    );
+    await exportAndVerify(label, db, audit, config.dataDir, 'ndjson');
+    await exportAndVerify(label, db, audit, config.dataDir, 'csv');
 
     t = Date.now();
-    const report = await verifyExportFile(file, manifest, [audit.signer.publicKeyPem]);
-    console.log(`audit verify (export file, offline): ${rate(report.records, Date.now() - t)}, ok=${report.ok}`);
-
-    t = Date.now();
-    const one = await createExport(db, audit, dataDir, { filter: { callee: '+8613800000042' }, format: 'ndjson', pseudonymise: false, exportedBy: { subject: 'bench', role: 'admin', tenantId: null } });
-    console.log(`audit export of one callee: ${one.counts.records} records, ${one.counts.omitted.toLocaleString('en')} omitted, in ${Date.now() - t} ms`);
+    const one = await createExport(db, audit, config.dataDir, { filter: { callee: '+8613800000042' }, format: 'ndjson', pseudonymise: false, exportedBy });
+    console.log(`${label} export of one callee: ${one.counts.records} records, ${one.counts.omitted.toLocaleString('en')} omitted, in ${Date.now() - t} ms`);
   } finally {
     await db.destroy();
-    if (!process.env.AUDIT_BENCH_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
-    else console.log(dataDir);
+  }
+}
+
+export async function auditBench(): Promise<void> {
+  const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-audit-bench-'));
+  try {
+    await trailBench('audit trail, SQLite:', { DATA_DIR: sqliteDir });
+  } finally {
+    fs.rmSync(sqliteDir, { recursive: true, force: true });
+  }
+  if (process.env.AUDIT_BENCH_MARIADB !== '1') return;
+  const { startMariaDb } = require('../../scripts/mariadb');
+  const mariadb = await startMariaDb();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-audit-bench-'));
+  try {
+    const admin = knex({ client: 'mysql2', connection: { uri: mariadb.url } as never });
+    await admin.raw('CREATE DATABASE callgate_audit_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin');
+    await admin.destroy();
+    await trailBench('audit trail, MariaDB:', { DATA_DIR: dataDir, DATABASE_URL: `${mariadb.url}callgate_audit_bench` });
+  } finally {
+    await mariadb.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -26,22 +26,17 @@ export interface LinkFields {
   prevHash: string;
 }
 
-const escapeField = (value: string | null): string => (value === null ? '' : value.replace(/%/g, '%25').replace(/\|/g, '%7C'));
-const unescapeField = (value: string): string | null => (value === '' ? null : value.replace(/%7C/g, '|').replace(/%25/g, '%'));
+/** Most fields hold neither character: two substring scans are much cheaper than two replacements. */
+export const escapeField = (value: string | null): string =>
+  value === null ? '' : value.includes('%') || value.includes('|') ? value.replace(/%/g, '%25').replace(/\|/g, '%7C') : value;
+const unescapeField = (value: string): string | null =>
+  value === '' ? null : value.includes('%') ? value.replace(/%7C/g, '|').replace(/%25/g, '%') : value;
 
 export function buildLink(f: LinkFields): string {
-  return [
-    LINK_VERSION,
-    escapeField(f.chain),
-    String(f.seq),
-    String(f.at),
-    escapeField(f.type),
-    escapeField(f.tenantId),
-    escapeField(f.campaignId),
-    escapeField(f.calleeTag),
-    f.payloadHash,
-    f.prevHash,
-  ].join('|');
+  return (
+    `${LINK_VERSION}|${escapeField(f.chain)}|${f.seq}|${f.at}|${escapeField(f.type)}|` +
+    `${escapeField(f.tenantId)}|${escapeField(f.campaignId)}|${escapeField(f.calleeTag)}|${f.payloadHash}|${f.prevHash}`
+  );
 }
 
 export class LinkError extends Error {}

@@ -1,25 +1,70 @@
-import type { Db } from '../storage/db';
+import { isMysql, type Db } from '../storage/db';
 import { GENESIS, sha256 } from './canonical';
 import { linkOfRow, type EventRow } from './trail';
 
 const PAGE = 5000;
 
-/** What hashing, exporting and verifying read of a record: the link's fields, payload and hashes. */
-const CHAINED_COLUMNS = ['chain_id', 'seq', 'at', 'type', 'tenant_id', 'campaign_id', 'callee_tag', 'payload', 'payload_hash', 'hash'] as const;
+/**
+ * What hashing, exporting and verifying read of a record: the link's fields, payload and hashes.
+ * The payload comes as its stored UTF-8 bytes: they are hashed and written out as they are, never
+ * decoded into a string and encoded back.
+ */
+export type StoredRow = Pick<EventRow, 'chain_id' | 'seq' | 'at' | 'type' | 'tenant_id' | 'campaign_id' | 'callee_tag' | 'payload_hash' | 'hash'> & {
+  payload: Buffer | null;
+};
 
-export type StoredRow = Pick<EventRow, (typeof CHAINED_COLUMNS)[number]>;
+const pageSql = (binary: string) =>
+  `SELECT chain_id, seq, at, type, tenant_id, campaign_id, callee_tag, CAST(payload AS ${binary}) AS payload, payload_hash, hash ` +
+  'FROM audit_events WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?';
+const SQLITE_PAGE = pageSql('BLOB');
+const MYSQL_PAGE = pageSql('BINARY');
 
-/** A chain's records from one sequence number to another, page by page, in order: flat memory. */
+type Row = [string, number, number, string, string | null, string | null, string | null, Buffer | null, string, string];
+
+const toStoredRow = (r: Row): StoredRow => ({
+  chain_id: r[0],
+  seq: r[1],
+  at: r[2],
+  type: r[3],
+  tenant_id: r[4],
+  campaign_id: r[5],
+  callee_tag: r[6],
+  payload: r[7],
+  payload_hash: r[8],
+  hash: r[9],
+});
+
+interface SqliteStatement {
+  raw(on: boolean): SqliteStatement;
+  all(...bindings: unknown[]): Row[];
+}
+const sqliteStatements = new WeakMap<object, SqliteStatement>();
+
+/** One page on SQLite, as arrays of values (drivers build a keyed object per row far more slowly; mysql2 too). */
+async function sqlitePage(db: Db, bindings: unknown[]): Promise<StoredRow[]> {
+  const conn = await db.client.acquireConnection();
+  try {
+    let statement = sqliteStatements.get(conn);
+    if (!statement) {
+      statement = (conn.prepare(SQLITE_PAGE) as SqliteStatement).raw(true);
+      sqliteStatements.set(conn, statement);
+    }
+    return statement.all(...bindings).map(toStoredRow);
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
+}
+
+/**
+ * A chain's records from one sequence number to another, in keyset pages of one plain statement
+ * each (the connection is free between pages, so decisions go on during a long export): flat memory.
+ */
 export async function* chainPages(db: Db, chainId: string, fromSeq: number, toSeq: number): AsyncGenerator<StoredRow[]> {
+  const mysql = isMysql(db);
   let next = fromSeq;
   while (next <= toSeq) {
-    const rows: StoredRow[] = await db('audit_events')
-      .select(CHAINED_COLUMNS)
-      .where({ chain_id: chainId })
-      .andWhere('seq', '>=', next)
-      .andWhere('seq', '<=', toSeq)
-      .orderBy('seq')
-      .limit(PAGE);
+    const bindings = [chainId, next, toSeq, PAGE];
+    const rows: StoredRow[] = mysql ? (await db.raw(MYSQL_PAGE, bindings).options({ rowsAsArray: true }))[0].map(toStoredRow) : await sqlitePage(db, bindings);
     if (rows.length === 0) return;
     yield rows;
     if (rows.length < PAGE) return;

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { iso, isoOrNull } from '../iso';
@@ -7,7 +6,8 @@ import type { Db } from '../storage/db';
 import { newId } from '../storage/ids';
 import { canonicalJson } from './canonical';
 import { ChainChecker, chainPages, hashBefore, type BadRecord, type StoredRow } from './chain-scan';
-import { CSV_HEADER, formatLine, type ExportFormat, type ExportLine } from './export-format';
+import type { ExportFormat, ExportLine } from './export-format';
+import { ExportWriter } from './export-writer';
 import type { Audit } from './open';
 import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
 
@@ -88,44 +88,6 @@ async function chainRanges(db: Db, f: ExportFilter, calleeTag: string | null): P
   return (await query).map((r: Record<string, unknown>) => ({ chain: r.chain_id as string, lo: Number(r.lo), hi: Number(r.hi) }));
 }
 
-/** Writes text to a file and hashes it as it goes. */
-class HashedFile {
-  private readonly fd: number;
-  private readonly hash = crypto.createHash('sha256');
-  private pending: string[] = [];
-  private pendingChars = 0;
-  bytes = 0;
-  lines = 0;
-
-  constructor(readonly file: string) {
-    this.fd = fs.openSync(file, 'wx', 0o600);
-  }
-
-  line(text: string): void {
-    this.pending.push(text, '\n');
-    this.pendingChars += text.length + 1;
-    this.lines++;
-    if (this.pendingChars > 1 << 20) this.flush();
-  }
-
-  flush(): void {
-    if (this.pending.length === 0) return;
-    const chunk = Buffer.from(this.pending.join(''), 'utf8');
-    this.pending = [];
-    this.pendingChars = 0;
-    this.hash.update(chunk);
-    fs.writeSync(this.fd, chunk);
-    this.bytes += chunk.length;
-  }
-
-  close(): string {
-    this.flush();
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
-    return this.hash.digest('hex');
-  }
-}
-
 /**
  * Streams the trail records matching a filter to a file under `dir`, with flat memory, and returns
  * its signed manifest. Within each chain, records between the first and the last match that do
@@ -139,7 +101,7 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
   const id = newId('exp');
   fs.mkdirSync(dir, { recursive: true });
   const name = `${id}.${format}`;
-  const out = new HashedFile(path.join(dir, name));
+  const out = new ExportWriter(path.join(dir, name), format);
   const counts = { records: 0, purged: 0, pseudonymised: 0, omitted: 0 };
   const chains: ChainManifest[] = [];
   const coveredSeals: Seal[] = [];
@@ -147,7 +109,6 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
   const keys = await publicKeys(db);
   async function writeLines(): Promise<BadRecord | null> {
     let firstBad: BadRecord | null = null;
-    if (format === 'csv') out.line(CSV_HEADER);
     for (const range of await chainRanges(db, filter, calleeTag)) {
       const seals = allSeals.filter((s) => s.chain === range.chain && s.seq >= range.lo && s.seq <= range.hi);
       const prevHash = (await hashBefore(db, range.chain, range.lo)) ?? '';
@@ -165,9 +126,9 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
             run.hash = row.hash;
             entry.omitted++;
           } else {
-            if (run) out.line(formatLine(run, format));
+            if (run) out.exportLine(run);
             run = null;
-            out.line(formatLine(recordLine(row, link, pseudonymise, audit, counts), format));
+            writeRecord(out, row, link, pseudonymise, audit, counts);
             if (entry.records === 0) entry.firstHash = row.hash;
             entry.records++;
           }
@@ -190,8 +151,7 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
   try {
     firstBad = await writeLines();
   } catch (error) {
-    out.close();
-    fs.rmSync(out.file, { force: true });
+    out.discard();
     throw error;
   }
   const sha = out.close();
@@ -222,16 +182,12 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
   return signManifest(body, audit);
 }
 
-function recordLine(row: StoredRow, link: string, pseudonymise: boolean, audit: Audit, counts: ManifestBody['counts']): ExportLine {
-  const base = { chain: row.chain_id, fromSeq: Number(row.seq), toSeq: Number(row.seq), at: iso(Number(row.at)), type: row.type, hash: row.hash, link };
+function writeRecord(out: ExportWriter, row: StoredRow, link: string, pseudonymise: boolean, audit: Audit, counts: ManifestBody['counts']): void {
   counts.records++;
-  if (row.payload === null) {
-    counts.purged++;
-    return { kind: 'purged', ...base, payload: null };
-  }
-  if (pseudonymise) {
-    counts.pseudonymised++;
-    return { kind: 'pseudonymised', ...base, payload: audit.pseudonyms.text(row.payload) };
-  }
-  return { kind: 'record', ...base, payload: row.payload };
+  if (row.payload === null) counts.purged++;
+  if (row.payload === null || !pseudonymise) return out.storedRecord(row, link);
+  counts.pseudonymised++;
+  const seq = Number(row.seq);
+  const payload = audit.pseudonyms.text(row.payload.toString('utf8'));
+  out.exportLine({ kind: 'pseudonymised', chain: row.chain_id, fromSeq: seq, toSeq: seq, at: iso(Number(row.at)), type: row.type, hash: row.hash, link, payload });
 }

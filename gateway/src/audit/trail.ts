@@ -1,5 +1,5 @@
 import { isMysql, type Db } from '../storage/db';
-import { buildLink, GENESIS, sha256 } from './canonical';
+import { escapeField, GENESIS, LINK_VERSION, sha256 } from './canonical';
 import type { TrailEvent } from './events';
 import type { Pseudonymiser } from './keys';
 
@@ -26,19 +26,39 @@ export interface EventRow {
   purged_at: number | null;
 }
 
-/** The link of a stored row, given the hash of the record before it. */
+/** The link of a stored row, given the hash of the record before it: buildLink's bytes, without its object. */
 export function linkOfRow(row: Pick<EventRow, 'chain_id' | 'seq' | 'at' | 'type' | 'tenant_id' | 'campaign_id' | 'callee_tag' | 'payload_hash'>, prevHash: string): string {
-  return buildLink({
-    chain: row.chain_id,
-    seq: Number(row.seq),
-    at: Number(row.at),
-    type: row.type,
-    tenantId: row.tenant_id,
-    campaignId: row.campaign_id,
-    calleeTag: row.callee_tag,
-    payloadHash: row.payload_hash,
-    prevHash,
-  });
+  return (
+    `${LINK_VERSION}|${escapeField(row.chain_id)}|${Number(row.seq)}|${Number(row.at)}|${escapeField(row.type)}|` +
+    `${escapeField(row.tenant_id)}|${escapeField(row.campaign_id)}|${escapeField(row.callee_tag)}|${row.payload_hash}|${prevHash}`
+  );
+}
+
+const EVENT_COLUMNS = ['chain_id', 'seq', 'at', 'type', 'tenant_id', 'campaign_id', 'callee_tag', 'subject_id', 'payload', 'payload_hash', 'hash', 'purged_at'] as const;
+const SQLITE_INSERT = `INSERT INTO audit_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
+const sqliteInserts = new WeakMap<object, { run(...values: unknown[]): unknown }>();
+
+/**
+ * Inserts a batch of events in the caller's transaction. On SQLite one cached prepared statement
+ * runs per row: preparing a fresh multi-row INSERT of a few thousand placeholders for every batch
+ * cost more than the rows. MySQL takes multi-row INSERTs, one round trip per chunk.
+ */
+async function insertEvents(trx: Db, rows: EventRow[]): Promise<void> {
+  if (isMysql(trx)) {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx('audit_events').insert(rows.slice(i, i + INSERT_CHUNK));
+    return;
+  }
+  const conn = await trx.client.acquireConnection();
+  try {
+    let insert = sqliteInserts.get(conn);
+    if (!insert) {
+      insert = conn.prepare(SQLITE_INSERT) as { run(...values: unknown[]): unknown };
+      sqliteInserts.set(conn, insert);
+    }
+    for (const row of rows) insert.run(row.chain_id, row.seq, row.at, row.type, row.tenant_id, row.campaign_id, row.callee_tag, row.subject_id, row.payload, row.payload_hash, row.hash, row.purged_at);
+  } finally {
+    await trx.client.releaseConnection(conn);
+  }
 }
 
 /** Instance ids become part of chain ids and links: keep them to a safe alphabet. */
@@ -108,7 +128,7 @@ export class AuditTrail {
       prev = row.hash;
       return row;
     });
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx('audit_events').insert(rows.slice(i, i + INSERT_CHUNK));
+    await insertEvents(trx, rows);
     await trx('audit_chains').where({ chain_id: chainId }).update({ seq, head_hash: prev, updated_at: now });
   }
 

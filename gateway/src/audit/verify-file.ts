@@ -169,15 +169,36 @@ function checkSeal(
   report: FileVerifyReport,
   at: (problem: string, seq?: number) => FileProblem,
 ): FileProblem | null {
+  // Most records are not sealed: skip building the key unless some seal is at this sequence number.
+  if (!sealedSeqs(sealsAt).has(seq)) return null;
   const seal = sealsAt.get(`${chain}|${seq}`);
   if (!seal) return null;
   report.sealsChecked++;
   return seal.hash === hash ? null : at(`record ${seq} differs from its seal of ${new Date(seal.sealedAt).toISOString()}`, seq);
 }
 
+/** The filter's instants, parsed once per manifest rather than once per record. */
+const filterInstants = new WeakMap<ManifestBody['filter'], { from: number; to: number }>();
+
+const sealedSeqsOf = new WeakMap<Map<string, unknown>, Set<number>>();
+
+function sealedSeqs(sealsAt: Map<string, ManifestBody['seals'][number]>): Set<number> {
+  let seqs = sealedSeqsOf.get(sealsAt);
+  if (!seqs) {
+    seqs = new Set([...sealsAt.values()].map((s) => s.seq));
+    sealedSeqsOf.set(sealsAt, seqs);
+  }
+  return seqs;
+}
+
 function outsideFilter(link: ReturnType<typeof parseLink>, f: ManifestBody['filter']): string | null {
-  if (f.from !== null && link.at < Date.parse(f.from)) return 'before from';
-  if (f.to !== null && link.at > Date.parse(f.to)) return 'after to';
+  let instants = filterInstants.get(f);
+  if (!instants) {
+    instants = { from: f.from === null ? -Infinity : Date.parse(f.from), to: f.to === null ? Infinity : Date.parse(f.to) };
+    filterInstants.set(f, instants);
+  }
+  if (link.at < instants.from) return 'before from';
+  if (link.at > instants.to) return 'after to';
   if (f.tenantId !== null && link.tenantId !== f.tenantId) return 'another tenant';
   if (f.calleeTag !== null && link.calleeTag !== f.calleeTag) return 'another callee';
   if (f.campaignId !== null && link.campaignId !== f.campaignId) return 'another campaign';
