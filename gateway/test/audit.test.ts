@@ -203,6 +203,18 @@ for (const engine of ENGINES) {
       assert.equal(events[0].type, 'decision');
     });
 
+    it('content erased from a record that no recorded retention purge covers is named by verification', async () => {
+      const db = gw.gate.db;
+      const victim = await db('audit_events').where({ type: 'decision' }).orderBy('id', 'desc').first();
+      await db('audit_events').where({ id: victim.id }).update({ payload: null, purged_at: Date.now() });
+      const report = (await gw.call('POST', '/v1/audit/verify', gw.admin)).json();
+      assert.equal(report.ok, false);
+      assert.deepEqual([report.firstBad.chain, report.firstBad.seq], [victim.chain_id, Number(victim.seq)]);
+      assert.match(report.firstBad.problem, /no recorded retention purge/);
+      await db('audit_events').where({ id: victim.id }).update({ payload: victim.payload, purged_at: null });
+      assert.equal((await gw.call('POST', '/v1/audit/verify', gw.admin)).json().ok, true);
+    });
+
     it('retention purges content but keeps the chains verifiable', async () => {
       const purged = await purgeExpired(gw.gate.db, gw.gate.audit.trail, 1, Date.now() + 2 * 86_400_000);
       assert.ok(purged > 0);
@@ -217,11 +229,12 @@ for (const engine of ENGINES) {
     it('an edited or deleted record in the database is named by verification, even the newest after a seal', async () => {
       const db = gw.gate.db;
       await sealChains(db, gw.gate.audit.signer);
-      const victim = await db('audit_events').where({ type: 'decision' }).orderBy('id', 'desc').first();
+      // A decision chain's: the jobs chain ends with the retention purge, whose removal is caught on the records it purged.
+      const victim = await db('audit_events').where({ type: 'decision' }).andWhere('chain_id', 'not like', '%/jobs').orderBy('id', 'desc').first();
       await db('audit_events').where({ id: victim.id }).update({ type: 'call.outcome' });
       let report = (await gw.call('POST', '/v1/audit/verify', gw.admin)).json();
       assert.equal(report.ok, false);
-      assert.deepEqual([report.firstBad.chain, report.firstBad.seq], [victim.chain_id, Number(victim.seq)]);
+      assert.deepEqual([report.firstBad.chain, report.firstBad.seq], [victim.chain_id, Number(victim.seq)], JSON.stringify(report.firstBad));
       const during = (await gw.call('POST', '/v1/audit/exports', gw.admin, { format: 'ndjson' })).json().manifest as SignedManifest;
       assert.equal(during.integrity.ok, false, 'an export made from an altered trail says so');
       assert.equal(during.integrity.firstBad?.seq, Number(victim.seq));

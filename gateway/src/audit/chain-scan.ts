@@ -95,6 +95,8 @@ export class ChainChecker {
     fromSeq: number,
     prevHash: string,
     private readonly watch: Set<number> = new Set(),
+    /** Records before this instant may have lost their content to a retention purge the trail records. */
+    private readonly purgedBefore = 0,
   ) {
     this.expectedSeq = fromSeq;
     this.prevHash = prevHash;
@@ -109,6 +111,8 @@ export class ChainChecker {
     const link = linkOfRow(row, this.prevHash);
     if (sha256(link) !== row.hash) this.fail(seq, 'its content or its predecessor differs from what was hashed');
     else if (row.payload !== null && sha256(row.payload) !== row.payload_hash) this.fail(seq, 'its payload differs from what was hashed');
+    // The link cannot tell a purge from an erasure: only a recorded purge whose cut-off is later may have emptied it.
+    else if (row.payload === null && !(Number(row.at) < this.purgedBefore)) this.fail(seq, 'its content was removed, and no recorded retention purge covers it');
     if (this.watch.has(seq)) this.hashesAt.set(seq, row.hash);
     this.records++;
     this.expectedSeq = seq + 1;

@@ -9,6 +9,7 @@ import { ChainChecker, chainPages, hashBefore, type BadRecord, type StoredRow } 
 import type { ExportFormat, ExportLine } from './export-format';
 import { ExportWriter } from './export-writer';
 import type { Audit } from './open';
+import { purgeCutoff } from './purge';
 import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
 
 export interface ExportFilter {
@@ -107,12 +108,13 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
   const coveredSeals: Seal[] = [];
   const allSeals = await listSeals(db);
   const keys = await publicKeys(db);
+  const purgedBefore = await purgeCutoff(db);
   async function writeLines(): Promise<BadRecord | null> {
     let firstBad: BadRecord | null = null;
     for (const range of await chainRanges(db, filter, calleeTag)) {
       const seals = allSeals.filter((s) => s.chain === range.chain && s.seq >= range.lo && s.seq <= range.hi);
       const prevHash = (await hashBefore(db, range.chain, range.lo)) ?? '';
-      const checker = new ChainChecker(range.chain, range.lo, prevHash, new Set(seals.map((s) => s.seq)));
+      const checker = new ChainChecker(range.chain, range.lo, prevHash, new Set(seals.map((s) => s.seq)), purgedBefore);
       const entry: ChainManifest = { chain: range.chain, firstSeq: range.lo, lastSeq: range.hi, prevHash, firstHash: '', lastHash: '', records: 0, omitted: 0 };
       if (!prevHash) checker.fail(range.lo - 1, `record ${range.lo - 1}, which the export starts after, is missing`);
       let run: ExportLine | null = null;

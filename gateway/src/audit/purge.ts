@@ -22,3 +22,13 @@ export async function purgeExpired(db: Db, trail: AuditTrail, retentionDays: num
   }
   return purged;
 }
+
+/**
+ * The latest cut-off of the retention purges the trail records: content removed from a record older
+ * than it is retention at work; content missing from any other record was erased. The newest purge
+ * event is younger than its own cut-off, so its content is never purged while it is the latest.
+ */
+export async function purgeCutoff(db: Db): Promise<number> {
+  const payloads: (string | null)[] = await db('audit_events').where({ type: 'audit.purge' }).whereNotNull('payload').pluck('payload');
+  return payloads.reduce((latest, p) => Math.max(latest, Number((JSON.parse(String(p)) as { cutoff?: number }).cutoff ?? 0)), 0);
+}

@@ -1,6 +1,7 @@
 import type { Db } from '../storage/db';
 import { GENESIS } from './canonical';
 import { ChainChecker, chainPages, type BadRecord } from './chain-scan';
+import { purgeCutoff } from './purge';
 import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
 
 export interface ChainReport {
@@ -29,11 +30,12 @@ export async function verifyDatabase(db: Db): Promise<VerifyReport> {
   const stored: string[] = await db('audit_events').distinct('chain_id').pluck('chain_id');
   const seals = await listSeals(db);
   const keys = await publicKeys(db);
+  const purgedBefore = await purgeCutoff(db);
   const chainIds = [...new Set([...heads.keys(), ...stored, ...seals.map((s) => s.chain)])].sort();
   const report: VerifyReport = { ok: true, records: 0, chains: [] };
   for (const chain of chainIds) {
     const chainSeals = seals.filter((s) => s.chain === chain);
-    const checker = new ChainChecker(chain, 1, GENESIS, new Set(chainSeals.map((s) => s.seq)));
+    const checker = new ChainChecker(chain, 1, GENESIS, new Set(chainSeals.map((s) => s.seq)), purgedBefore);
     for await (const page of chainPages(db, chain, 1, Number.MAX_SAFE_INTEGER)) for (const row of page) checker.check(row);
     checkHead(checker, heads.get(chain));
     checkSeals(checker, chainSeals, keys);
