@@ -302,5 +302,21 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
       assert.deepEqual(toTrunk(sent), []);
       assert.deepEqual(statuses(sent), [100, 403]);
     });
+
+    it('with SIP_ROUTE_SECRET (or JWT_SECRET) configured, a dialog token survives a restart; another key does not accept it, and a short secret is refused', async () => {
+      const secret = 'route-secret-of-at-least-32-characters';
+      const first = setup({ SIP_ROUTE_SECRET: secret });
+      first.proxy.receive(invite(), DIALER);
+      first.admission.answer();
+      await settle();
+      const recordRoute = first.transport.take().find((s) => s.msg.method === 'INVITE')!.msg.get('record-route')!;
+      const restarted = setup({ SIP_ROUTE_SECRET: secret });
+      restarted.proxy.receive(inDialog('BYE', recordRoute), DIALER);
+      assert.deepEqual(statuses(toTrunk(restarted.transport.take())), ['BYE']);
+      const other = setup({ SIP_ROUTE_SECRET: `${secret}-other` });
+      other.proxy.receive(inDialog('BYE', recordRoute), DIALER);
+      assert.deepEqual(statuses(other.transport.take()), [403]);
+      assert.throws(() => setup({ SIP_ROUTE_SECRET: 'short' }), /SIP_ROUTE_SECRET must be at least 32 characters/);
+    });
   });
 });
