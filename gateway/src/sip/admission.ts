@@ -7,7 +7,7 @@ import type { SipConfig } from './config';
 import type { DialerDirectory } from './dialers';
 import type { IdentityVerifier } from './identity/verify';
 import type { SipMessage } from './message/message';
-import { numberFromUri, presentedNumber } from './numbers';
+import { numberFromUri, presentedNumber, presentedNumbers } from './numbers';
 import type { Admission, Verdict } from './proxy/types';
 import type { Peer } from './transport/types';
 
@@ -57,6 +57,11 @@ export class DecisionAdmission implements Admission {
       return this.refuse(484, 'INVALID_NUMBER', 'Address Incomplete (the callee is no valid number)');
     }
     const caller = presentedNumber(invite, this.config.defaultRegion);
+    // The decision and the signature check P-Asserted-Identity, yet the trunk may display From or
+    // Remote-Party-ID: a verified PAI beside a spoofed From would pass. Refusing beats rewriting.
+    if (presentedNumbers(invite, this.config.defaultRegion).length > 1) {
+      return this.refuse(403, 'CALLER_ID_NOT_OWNED', 'Forbidden (P-Asserted-Identity, From and Remote-Party-ID present different numbers)');
+    }
     // RFC 8224 §6.2: every Identity header present must verify; a forged or stale one refuses the call.
     for (const identity of this.verifier ? invite.getAll('identity') : []) {
       const check = this.verifier!.verify(identity, caller, callee);

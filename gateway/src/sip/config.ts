@@ -38,6 +38,8 @@ export interface SipConfig {
   stir: { privateKeyPem: string; x5u: string } | null;
   /** Check Identity headers that arrive from dialers, refusing forged or stale ones. */
   verifyIdentity: { trustFile: string } | null;
+  /** Hex key of the dialog tokens in our Record-Route (see proxy/route-token.ts). */
+  routeKey: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -114,6 +116,18 @@ function verifyIdentity(env: Env, fail: Fail): SipConfig['verifyIdentity'] {
   return { trustFile: trustFile! };
 }
 
+/**
+ * The key of the Record-Route dialog tokens: from SIP_ROUTE_SECRET, else derived from JWT_SECRET,
+ * so that dialogs survive a restart; otherwise random for this process, which is enough because
+ * only the instance named in a Record-Route sees that dialog's later requests.
+ */
+function routeKey(env: Env, fail: Fail): string {
+  const configured = env.SIP_ROUTE_SECRET || env.JWT_SECRET;
+  if (env.SIP_ROUTE_SECRET && env.SIP_ROUTE_SECRET.length < 32) fail('SIP_ROUTE_SECRET must be at least 32 characters long');
+  if (!configured) return crypto.randomBytes(32).toString('hex');
+  return crypto.createHmac('sha256', configured).update('callgate sip record-route token').digest('hex');
+}
+
 /** The SIP side's settings, or null when SIP_LISTEN is unset (the gateway then speaks only HTTP). */
 export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
   if (!env.SIP_LISTEN) return null;
@@ -144,5 +158,6 @@ export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
     dialerRefreshMs: integer(env, 'SIP_DIALER_REFRESH_MS', 5000, 100, 3_600_000, fail),
     stir: stir(env, fail),
     verifyIdentity: verifyIdentity(env, fail),
+    routeKey: routeKey(env, fail),
   };
 }

@@ -30,3 +30,20 @@ export function presentedNumber(invite: SipMessage, region: string | null): stri
   }
   return null;
 }
+
+/**
+ * Every distinct number the INVITE presents as the caller: in P-Asserted-Identity, From and
+ * Remote-Party-ID, each as E.164. The decision and the signature read P-Asserted-Identity first, but
+ * many trunks display From or Remote-Party-ID; when these carry different numbers, the number
+ * checked is not the number shown, so such a call must be refused rather than forwarded.
+ */
+export function presentedNumbers(invite: SipMessage, region: string | null): string[] {
+  const values = [...invite.getAll('p-asserted-identity'), invite.get('from') ?? '', ...invite.getAll('remote-party-id')];
+  const numbers = new Set<string>();
+  for (const value of values) {
+    const addr = parseNameAddr(value);
+    const number = addr ? numberFromUri(addr.uriText, region) : null;
+    if (number) numbers.add(number);
+  }
+  return [...numbers];
+}

@@ -108,7 +108,7 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     assert.match(out.msg.get('via')!, /^SIP\/2\.0\/UDP 127\.0\.0\.1:5060;branch=z9hG4bK[\w-]{10}\.[0-9a-f]{12}[0-9a-z]+$/);
     assert.equal(out.msg.getAll('via')[1], 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000');
     assert.equal(out.msg.get('max-forwards'), '69');
-    assert.equal(out.msg.get('record-route'), '<sip:127.0.0.1:5060;transport=udp;lr>');
+    assert.match(out.msg.get('record-route')!, /^<sip:127\.0\.0\.1:5060;transport=udp;lr;cgd=[0-9a-f]{32}>$/);
     assert.equal(out.msg.has('x-campaign'), false);
     assert.equal(out.msg.has('x-dialing-mode'), false);
     assert.match(out.bytes.toString('latin1'), /\r\nX-Custom:    keeps   its   spacing\r\n/);
@@ -225,5 +225,99 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     const sent = transport.take();
     assert.deepEqual(statuses(sent), [100, 503]);
     assert.equal(sent[1].msg.get('x-callgate-reasons'), 'GATEWAY_UNAVAILABLE');
+  });
+
+  describe('in-dialog requests are routed only with our Record-Route dialog token (§16.4, §16.12; no open relay)', () => {
+    const STRANGER: Peer = { proto: 'udp', host: '198.51.100.66', port: 5060 };
+
+    function inDialog(method: string, route: string | null, options: { callId?: string; from?: string; to?: string; uri?: string } = {}): Buffer {
+      return Buffer.from(
+        [
+          `${method} ${options.uri ?? `sip:+8613800138000@${TRUNK.host}:${TRUNK.port}`} SIP/2.0`,
+          `Via: SIP/2.0/UDP ${STRANGER.host}:5060;branch=z9hG4bKforged${method}${Math.random().toString(36).slice(2)}`,
+          ...(route === null ? [] : [`Route: ${route}`]),
+          'Max-Forwards: 70',
+          `From: ${options.from ?? '<sip:+862161234567@10.0.0.7>;tag=d1'}`,
+          `To: ${options.to ?? '<sip:+8613800138000@127.0.0.1>;tag=x'}`,
+          `Call-ID: ${options.callId ?? 'proxy-test-1@10.0.0.7'}`,
+          `CSeq: 2 ${method}`,
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+    }
+
+    const toTrunk = (sent: { peer: Peer }[]) => sent.filter((s) => s.peer.host === TRUNK.host);
+
+    /** An admitted call, forwarded to the trunk: returns the Record-Route its dialog got. */
+    async function admittedDialog() {
+      const env = setup();
+      env.proxy.receive(invite(), DIALER);
+      env.admission.answer();
+      await settle();
+      const forwarded = env.transport.take().find((s) => s.msg.method === 'INVITE')!;
+      return { ...env, recordRoute: forwarded.msg.get('record-route')! };
+    }
+
+    for (const method of ['INVITE', 'BYE', 'OPTIONS']) {
+      it(`a forged in-dialog ${method} with a To tag and a bare Route naming us, from an address on no allow-list, is refused 403 and the trunk sees nothing`, async () => {
+        const { proxy, transport, admission } = setup();
+        proxy.receive(inDialog(method, '<sip:127.0.0.1:5060;lr>'), STRANGER);
+        await settle();
+        const sent = transport.take();
+        assert.deepEqual(toTrunk(sent), []);
+        assert.deepEqual(statuses(sent), method === 'INVITE' ? [100, 403] : [403]);
+        assert.equal(admission.calls, 0, 'never decided as a new call either');
+      });
+    }
+
+    it('a forged ACK with a bare Route naming us is dropped, not forwarded', () => {
+      const { proxy, transport } = setup();
+      proxy.receive(inDialog('ACK', '<sip:127.0.0.1:5060;lr>'), STRANGER);
+      assert.deepEqual(transport.take(), []);
+    });
+
+    it('a Route with a made-up token is refused like a bare one', () => {
+      const { proxy, transport } = setup();
+      proxy.receive(inDialog('BYE', `<sip:127.0.0.1:5060;lr;cgd=${'0'.repeat(32)}>`), STRANGER);
+      const sent = transport.take();
+      assert.deepEqual(statuses(sent), [403]);
+      assert.deepEqual(toTrunk(sent), []);
+    });
+
+    it('the dialog token of an admitted call is forwarded in that dialog, both ways, and is worth nothing for another Call-ID', async () => {
+      const { proxy, transport, recordRoute } = await admittedDialog();
+      // The dialer's BYE toward the trunk.
+      proxy.receive(inDialog('BYE', recordRoute), DIALER);
+      assert.deepEqual(statuses(toTrunk(transport.take())), ['BYE']);
+      // The trunk's BYE toward the dialer: tags swapped, Request-URI the dialer's Contact.
+      const trunkPeer: Peer = { proto: 'udp', host: TRUNK.host, port: TRUNK.port };
+      proxy.receive(inDialog('BYE', recordRoute, { from: '<sip:+8613800138000@127.0.0.1>;tag=x', to: '<sip:+862161234567@10.0.0.7>;tag=d1', uri: 'sip:agent@10.0.0.7:5080' }), trunkPeer);
+      const back = transport.take();
+      assert.deepEqual(back.map((s) => [s.msg.method, s.peer.host]), [['BYE', '10.0.0.7']]);
+      // The same token on another call is refused.
+      proxy.receive(inDialog('INVITE', recordRoute, { callId: 'another-call@198.51.100.66' }), STRANGER);
+      await settle();
+      const sent = transport.take();
+      assert.deepEqual(toTrunk(sent), []);
+      assert.deepEqual(statuses(sent), [100, 403]);
+    });
+
+    it('with SIP_ROUTE_SECRET (or JWT_SECRET) configured, a dialog token survives a restart; another key does not accept it, and a short secret is refused', async () => {
+      const secret = 'route-secret-of-at-least-32-characters';
+      const first = setup({ SIP_ROUTE_SECRET: secret });
+      first.proxy.receive(invite(), DIALER);
+      first.admission.answer();
+      await settle();
+      const recordRoute = first.transport.take().find((s) => s.msg.method === 'INVITE')!.msg.get('record-route')!;
+      const restarted = setup({ SIP_ROUTE_SECRET: secret });
+      restarted.proxy.receive(inDialog('BYE', recordRoute), DIALER);
+      assert.deepEqual(statuses(toTrunk(restarted.transport.take())), ['BYE']);
+      const other = setup({ SIP_ROUTE_SECRET: `${secret}-other` });
+      other.proxy.receive(inDialog('BYE', recordRoute), DIALER);
+      assert.deepEqual(statuses(other.transport.take()), [403]);
+      assert.throws(() => setup({ SIP_ROUTE_SECRET: 'short' }), /SIP_ROUTE_SECRET must be at least 32 characters/);
+    });
   });
 });

@@ -17,6 +17,7 @@ import type { Peer, Proto, Transport } from '../transport/types';
 import { loopHash, newBranch, statelessBranch } from './branch';
 import { buildCancel } from './cancel';
 import { nextHop, popOwnRoutes, stampVia, viaTarget } from './route';
+import { ROUTE_TOKEN_PARAM, RouteTokens } from './route-token';
 import type { Admission, CallObserver, CallRef, ProxyLog, Verdict } from './types';
 
 type Ist = Transaction<IstState, IstEvent>;
@@ -73,6 +74,7 @@ export class ProxyCore {
   private pendingCalls = 0;
   private warnedMtu = false;
   readonly stats: ProxyStats = { received: 0, dropped: 0, invites: 0, forwarded: 0, refused: 0 };
+  private readonly tokens: RouteTokens;
 
   constructor(
     private readonly config: SipConfig,
@@ -80,7 +82,9 @@ export class ProxyCore {
     private readonly observer: CallObserver | null,
     private readonly clock: Clock,
     private readonly log: ProxyLog,
-  ) {}
+  ) {
+    this.tokens = new RouteTokens(Buffer.from(config.routeKey, 'hex'));
+  }
 
   attach(transport: Transport): void {
     this.transports.set(transport.proto, transport);
@@ -137,8 +141,8 @@ export class ProxyCore {
     const nist = this.newNist(key, peer);
     const refusal = this.validate(msg);
     if (refusal) return nist.dispatch({ type: 'respond', response: buildResponse(msg, refusal.status, refusal.headers, refusal.reason) });
-    const viaUs = popOwnRoutes(msg, this.isOurs);
-    if (tagOf(msg.get('to')) !== null) return this.forwardInDialog(msg, peer, nist, viaUs);
+    const popped = popOwnRoutes(msg, this.isOurs);
+    if (tagOf(msg.get('to')) !== null) return this.forwardInDialog(msg, peer, nist, this.tokens.admits(msg, popped));
     if (msg.method === 'OPTIONS') return nist.dispatch({ type: 'respond', response: buildResponse(msg, 200, [['Allow', ALLOW]]) });
     nist.dispatch({ type: 'respond', response: buildResponse(msg, 405, [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']], 'Method Not Allowed (callgate routes calls only)') });
   }
@@ -154,8 +158,9 @@ export class ProxyCore {
     this.pendingCalls++;
     const refusal = this.validate(msg);
     if (refusal) return this.respondInvite(ctx, refusal.status, refusal.headers, refusal.reason);
-    const viaUs = popOwnRoutes(msg, this.isOurs);
-    if (tagOf(msg.get('to')) !== null) return this.forwardInDialogInvite(ctx, viaUs);
+    const popped = popOwnRoutes(msg, this.isOurs);
+    // A To tag means a re-INVITE: routed only with our dialog token, and never decided as a new call.
+    if (tagOf(msg.get('to')) !== null) return this.forwardInDialogInvite(ctx, this.tokens.admits(msg, popped));
     void this.admitAndForward(ctx);
   }
 
@@ -243,9 +248,11 @@ export class ProxyCore {
     out.set('Max-Forwards', String(maxForwards === undefined ? 70 : Number(maxForwards) - 1));
     if (recordRoute) {
       // §16.6 step 4, RFC 5658: one Record-Route per side when the two sides use different transports;
-      // the trunk-facing entry on top, so each side reaches us on its own transport.
-      out.prepend('Record-Route', `<${this.selfUri(inbound)}>`);
-      if (outbound !== inbound) out.prepend('Record-Route', `<${this.selfUri(outbound)}>`);
+      // the trunk-facing entry on top, so each side reaches us on its own transport. Both carry the
+      // dialog token (route-token.ts), whichever of them comes back in a Route.
+      const token = this.tokens.issue(out);
+      out.prepend('Record-Route', `<${this.selfUri(inbound, token)}>`);
+      if (outbound !== inbound) out.prepend('Record-Route', `<${this.selfUri(outbound, token)}>`);
     }
     out.prepend('Via', this.ourVia(outbound, newBranch(out)));
   }
@@ -348,12 +355,19 @@ export class ProxyCore {
   // ── in-dialog requests and ACK ──────────────────────────────────────────────────────────────
 
   /**
-   * A request inside a dialog we record-routed: routed, never decided again. One that does not
-   * carry our Route was not set up through us and is refused, so the proxy is no open relay.
+   * A request inside a dialog we record-routed: routed, never decided again. §16.4 has a proxy pop
+   * a Route naming itself and §16.12 route on by the rest, but a Route naming us is trivial to
+   * forge: from any address, a To tag and `Route: <sip:callgate;lr>` would have turned callgate into
+   * an open relay toward the trunk or any host (the amplification risk of RFC 5393 as well). So
+   * only a popped Route carrying a valid dialog token for this Call-ID is routed; anything else is
+   * refused 403, never forwarded and never decided as a new call.
    */
-  private forwardInDialog(msg: SipMessage, peer: Peer, nist: Nist, viaUs: boolean): void {
-    const target = viaUs ? nextHop(msg) : null;
-    if (!target) return nist.dispatch({ type: 'respond', response: buildResponse(msg, 403, [], 'Forbidden (not routed through callgate)') });
+  private forwardInDialog(msg: SipMessage, peer: Peer, nist: Nist, admitted: boolean): void {
+    const target = admitted ? nextHop(msg) : null;
+    if (!target) {
+      this.stats.refused++;
+      return nist.dispatch({ type: 'respond', response: buildResponse(msg, 403, [], 'Forbidden (not routed through callgate)') });
+    }
     if (msg.method === 'BYE') this.observer?.onBye(msg.get('call-id')!);
     const out = msg.clone();
     this.prepareForward(out, peer.proto, target.proto, false);
@@ -382,9 +396,12 @@ export class ProxyCore {
   }
 
   /** A re-INVITE: routed like any in-dialog request, with INVITE transactions. */
-  private forwardInDialogInvite(ctx: InviteContext, viaUs: boolean): void {
-    const target = viaUs ? nextHop(ctx.request) : null;
-    if (!target) return this.respondInvite(ctx, 403, [], 'Forbidden (not routed through callgate)');
+  private forwardInDialogInvite(ctx: InviteContext, admitted: boolean): void {
+    const target = admitted ? nextHop(ctx.request) : null;
+    if (!target) {
+      this.stats.refused++;
+      return this.respondInvite(ctx, 403, [], 'Forbidden (not routed through callgate)');
+    }
     this.forwardInvite(ctx, ctx.request.clone(), target, false);
   }
 
@@ -399,7 +416,9 @@ export class ProxyCore {
     }
     const maxForwards = msg.get('max-forwards');
     if (maxForwards !== undefined && Number(maxForwards) === 0) return;
-    if (!popOwnRoutes(msg, this.isOurs)) return; // not part of a dialog routed through us
+    // §16.12 and RFC 5393: an ACK for a 2xx is routed like any in-dialog request, hence only with a
+    // valid dialog token; a forged one is dropped (an ACK is never answered, §17.2.1).
+    if (!this.tokens.admits(msg, popOwnRoutes(msg, this.isOurs))) return void this.stats.dropped++;
     const target = nextHop(msg);
     if (!target) return;
     const out = msg.clone();
@@ -473,9 +492,9 @@ export class ProxyCore {
     transport.send(peer, bytes, onError);
   }
 
-  private selfUri(proto: Proto): string {
+  private selfUri(proto: Proto, token: string): string {
     const port = this.transports.get(proto)?.port ?? this.transports.values().next().value!.port;
-    return `sip:${this.config.advertisedHost}:${port};transport=${proto};lr`;
+    return `sip:${this.config.advertisedHost}:${port};transport=${proto};lr;${ROUTE_TOKEN_PARAM}=${token}`;
   }
 
   private ourVia(proto: Proto, branch: string): string {

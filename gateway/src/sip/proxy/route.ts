@@ -32,15 +32,18 @@ export function viaTarget(response: SipMessage): Peer | null {
   return { proto, host: via.params.get('received') ?? bare(via.host), port: rport > 0 ? rport : via.port ?? 5060 };
 }
 
-/** Removes the Route entries that name us (§16.4); true when there was one. */
-export function popOwnRoutes(msg: SipMessage, isOurs: (uri: SipUri) => boolean): boolean {
-  let popped = false;
+/**
+ * Removes the Route entries that name us (§16.4; two of them when we record-routed twice, RFC 5658)
+ * and returns their URIs, so that the caller can check the dialog token they carry.
+ */
+export function popOwnRoutes(msg: SipMessage, isOurs: (uri: SipUri) => boolean): SipUri[] {
+  const popped: SipUri[] = [];
   for (;;) {
     const top = msg.get('route');
     const uri = top ? parseNameAddr(top)?.uri : null;
     if (!uri || !isOurs(uri)) return popped;
     msg.removeFirst('route');
-    popped = true;
+    popped.push(uri);
   }
 }
 
