@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { encodeChunk, NumberSet } from '../src/registries/number-set';
 import { parseRegistryStream } from '../src/registries/parse';
+import { importRegistry } from '../src/storage/registry';
 import { buildApp, createGateway, createLogger } from '../src/server';
 import { ENGINES, freshConfig } from './support/db';
 import { allDayPolicyDir, TestGateway, type World } from './support/gateway';
@@ -181,6 +182,26 @@ describe('scheduled registry refresh', () => {
 });
 
 describe('registry copies that cannot be trusted', () => {
+  it('a stored version altered after its import is never used, even with the right count: decisions fail closed', async () => {
+    const config = await freshConfig('sqlite', { POLICY_DIR: allDayPolicyDir() });
+    const log = createLogger('silent');
+    const gate = await createGateway(config, log);
+    const gw = new TestGateway(await buildApp(gate, log), gate);
+    try {
+      const world = await gw.seed();
+      const callee = '+8613700000001';
+      await gw.consent(world, callee);
+      await importRegistry(gate.db, { listId: 'cn-donotcall', name: 'x', country: 'CN', listDate: Date.now() }, Readable.from([Buffer.from('+8613700000001\n+8613700000002\n')]), { defaultCallingCode: null });
+      assert.deepEqual((await gw.decide(world, callee)).json().reasons.map((r: { code: string }) => r.code), ['REGISTRY_LISTED']);
+      // The listed callee swapped for another number: the same count, a different list.
+      await gate.db('registry_chunks').where({ list_id: 'cn-donotcall' }).update({ data: encodeChunk(Float64Array.of(8613700000002, 8613700000003)) });
+      await gate.db('registry_lists').where({ id: 'cn-donotcall' }).increment('version', 1);
+      await gate.db('registry_chunks').where({ list_id: 'cn-donotcall' }).increment('version', 1);
+      assert.deepEqual((await gw.decide(world, callee)).json().reasons.map((r: { code: string }) => r.code), ['GATEWAY_UNAVAILABLE']);
+    } finally {
+      await gw.close();
+    }
+  });
   it('a stored version missing chunks is never used: decisions fail closed until it is whole', async () => {
     const config = await freshConfig('sqlite', { POLICY_DIR: allDayPolicyDir() });
     const log = createLogger('silent');

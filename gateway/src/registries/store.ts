@@ -34,9 +34,10 @@ export class RegistryStore {
     let pending = this.loading.get(key);
     if (!pending) {
       pending = loadRegistryVersion(this.db, row.id, row.version)
-        .then((set) => {
-          // A copy with fewer numbers than were imported is never used: the batch fails closed instead.
+        .then(({ set, digest }) => {
+          // A copy that is not byte for byte what was imported is never used: the batch fails closed instead.
           if (set.size !== row.entries) throw new Error(`registry ${row.id} version ${row.version} holds ${set.size} numbers, ${row.entries} were imported`);
+          if (row.digest !== null && digest !== row.digest) throw new Error(`registry ${row.id} version ${row.version} differs from what was imported (SHA-256 ${digest}, imported ${row.digest})`);
           const current = this.held.get(row.id);
           if (!current || current.version < row.version) this.held.set(row.id, { version: row.version, listDate: row.listDate, set });
         })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors';
 import { encodeChunk, NumberSet } from '../registries/number-set';
@@ -55,17 +56,20 @@ export async function importRegistry(
   const version = previous + 1;
   await db('registry_chunks').where({ list_id: meta.listId, version }).delete(); // leftovers of an interrupted import
   const { values } = parsed;
+  const digest = createHash('sha256');
   for (let seq = 0, from = 0; from < values.length; seq++, from += CHUNK_NUMBERS) {
     const slice = values.subarray(from, Math.min(from + CHUNK_NUMBERS, values.length));
-    await db('registry_chunks').insert({ list_id: meta.listId, version, seq, entry_count: slice.length, data: encodeChunk(slice) });
+    const data = encodeChunk(slice);
+    digest.update(data);
+    await db('registry_chunks').insert({ list_id: meta.listId, version, seq, entry_count: slice.length, data });
     options.onProgress?.({ phase: 'storing', count: from + slice.length, total: values.length });
   }
-  const row = { id: meta.listId, name: meta.name, country: meta.country, list_date: meta.listDate, version, entry_count: values.length, loaded_at: Date.now() };
+  const row = { id: meta.listId, name: meta.name, country: meta.country, list_date: meta.listDate, version, entry_count: values.length, digest: digest.digest('hex'), loaded_at: Date.now() };
   const flipped = await trailOf(db).record(db, async (trx) => {
     const made = current
       ? (await trx('registry_lists').where({ id: meta.listId, version: previous }).update(row)) === 1
       : await insertIfAbsent(trx, row);
-    const payload = { listId: meta.listId, name: meta.name, country: meta.country, listDate: meta.listDate, version, entries: values.length, rejectedLines: parsed.rejectedLines };
+    const payload = { listId: meta.listId, name: meta.name, country: meta.country, listDate: meta.listDate, version, entries: values.length, digest: row.digest, rejectedLines: parsed.rejectedLines };
     return { result: made, events: made ? [{ type: 'registry.loaded', at: row.loaded_at, tenantId: null, subjectId: meta.listId, payload }] : [] };
   });
   if (!flipped) {
@@ -90,24 +94,31 @@ export interface RegistryVersionRow {
   version: number;
   listDate: number;
   entries: number;
+  /** SHA-256 of the version's chunks in order; null for lists stored before digests existed. */
+  digest: string | null;
 }
 
 /** The current version and list date of every list: what each instance compares with what it holds. */
 export async function registryVersions(db: Db): Promise<RegistryVersionRow[]> {
-  const rows = await db('registry_lists').select('id', 'version', 'list_date', 'entry_count');
-  return rows.map((r) => ({ id: r.id as string, version: Number(r.version), listDate: Number(r.list_date), entries: Number(r.entry_count) }));
+  const rows = await db('registry_lists').select('id', 'version', 'list_date', 'entry_count', 'digest');
+  return rows.map((r) => ({ id: r.id as string, version: Number(r.version), listDate: Number(r.list_date), entries: Number(r.entry_count), digest: (r.digest as string | null) ?? null }));
 }
 
 /**
  * One version of a list, from its chunks. Lists stored before chunks existed (one row per number)
  * are read from those rows.
  */
-export async function loadRegistryVersion(db: Db, listId: string, version: number): Promise<NumberSet> {
+export async function loadRegistryVersion(db: Db, listId: string, version: number): Promise<{ set: NumberSet; digest: string | null }> {
   const chunks = await db('registry_chunks').where({ list_id: listId, version }).orderBy('seq').select('data');
-  if (chunks.length > 0) return NumberSet.fromChunks(chunks.map((c) => c.data as Uint8Array));
+  if (chunks.length > 0) {
+    const data = chunks.map((c) => c.data as Uint8Array);
+    const digest = createHash('sha256');
+    for (const d of data) digest.update(d);
+    return { set: NumberSet.fromChunks(data), digest: digest.digest('hex') };
+  }
   const legacy = await db('registry_entries').where({ list_id: listId, version }).select('e164');
   const values = Float64Array.from(legacy.map((r) => Number(String(r.e164).slice(1)))).sort();
-  return NumberSet.fromSorted(values);
+  return { set: NumberSet.fromSorted(values), digest: null };
 }
 
 export async function listRegistries(db: Db) {
