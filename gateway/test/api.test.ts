@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
+import { isDuplicateKey } from '../src/storage/db';
 import { recordCallOutcomes } from '../src/storage/outcomes';
 import { importRegistry } from '../src/storage/registry';
 import { ENGINES } from './support/db';
@@ -84,6 +85,9 @@ for (const engine of ENGINES) {
       assert.equal(decision.allow, true);
       // The SIP proxy records the answered call at its BYE, before the dialer's disposition arrives.
       await recordCallOutcomes(gw.gate.db, [{ decisionId: decision.id, tenantId: world.tenantId, outcome: 'answered', endedAt: Date.now(), durationSeconds: 12, refused: false, optOutId: null, recordedBy: 'sip' }], { ignoreDuplicates: true });
+      // Should signalling's row land between the dialer's read and its insert, the clash is recognised and the row completed.
+      const clash = await gw.gate.db('call_outcomes').insert({ decision_id: decision.id, tenant_id: world.tenantId, outcome: 'failed', ended_at: 0, refused: false, recorded_by: 'x', recorded_at: 0 }).catch((e) => e);
+      assert.ok(isDuplicateKey(clash), String(clash));
       const report = await gw.call('POST', `/v1/calls/${decision.id}/outcome`, world.dialer, { outcome: 'abandoned', refused: true });
       assert.equal(report.statusCode, 201, report.body);
       const { optOutId } = report.json();

@@ -1,7 +1,7 @@
 import { trailOf } from '../audit/trail';
 import type { TrailEvent } from '../audit/events';
 import type { AttemptFacts, CampaignOutcomeFacts } from '../engine/types';
-import type { Db } from './db';
+import { isMysql, type Db } from './db';
 
 type Row = Record<string, any>;
 
@@ -67,7 +67,9 @@ export const SIGNALLED_BY = 'sip';
  * row the dialer wrote itself, returns null and the caller refuses it.
  */
 export async function completeSignalledOutcome(trx: Db, report: CallOutcome): Promise<{ outcome: Outcome; events: TrailEvent[] } | null> {
-  const signalled: Row | undefined = await trx('call_outcomes').where({ decision_id: report.decisionId, recorded_by: SIGNALLED_BY }).first();
+  // A locking read on MariaDB sees a row signalling committed after this transaction's snapshot.
+  const query = trx('call_outcomes').where({ decision_id: report.decisionId, recorded_by: SIGNALLED_BY });
+  const signalled: Row | undefined = await (isMysql(trx) ? query.forUpdate() : query).first();
   if (!signalled) return null;
   const outcome: Outcome = report.outcome === 'abandoned' ? 'abandoned' : signalled.outcome;
   const changes = {

@@ -3,6 +3,7 @@ import { AppError } from '../../errors';
 import type { TrailEvent } from '../../audit/events';
 import { insertOptOut, optOutEvent, type OptOutReceipt } from '../../storage/opt-outs';
 import { completeSignalledOutcome, insertCallOutcomes, OUTCOMES, SIGNALLED_BY } from '../../storage/outcomes';
+import { isDuplicateKey } from '../../storage/db';
 import { tenantOf } from '../auth';
 import { bearerSecurity, errorResponses, id, instant, optOutScope } from '../schemas/common';
 
@@ -83,8 +84,12 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
           recordedBy: request.principal.subject,
         };
         if (!recorded) {
-          events.push(...(await insertCallOutcomes(trx, [outcome], { ignoreDuplicates: false })));
-          return { result: { optOutId: outcome.optOutId, stored: outcome.outcome }, events };
+          // Signalling's batch may land between the read above and this insert: then complete its row.
+          const inserted = await insertCallOutcomes(trx, [outcome], { ignoreDuplicates: false }).catch((error) => {
+            if (isDuplicateKey(error)) return null;
+            throw error;
+          });
+          if (inserted) return { result: { optOutId: outcome.optOutId, stored: outcome.outcome }, events: [...events, ...inserted] };
         }
         const completion = await completeSignalledOutcome(trx, outcome);
         if (!completion) throw new AppError('OUTCOME_ALREADY_RECORDED');
