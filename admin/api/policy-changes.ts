@@ -65,9 +65,16 @@ export function compileCandidate(pack: PolicyPack): CompiledPolicy {
  * What a candidate may not do to the pack in force, checked when drafted and again when approved:
  * switch off opt-outs or a registry that must be loaded, or break the packs it is composed with.
  */
-export function refuseUnsafeCandidate(base: CompiledPolicy, candidate: CompiledPolicy, packs: Map<string, CompiledPolicy>): void {
-  const problems = [...weakeningProblems(base.pack, candidate.pack), ...compositionProblems(candidate, packs)];
+export function refuseUnsafeCandidate(base: CompiledPolicy, candidate: CompiledPolicy, packs: Map<string, CompiledPolicy>, campaignPackLists: string[][]): void {
+  const problems = [...weakeningProblems(base.pack, candidate.pack), ...compositionProblems(candidate, packs, campaignPackLists)];
   if (problems.length > 0) throw new AppError('POLICY_INVALID', problems.join('; '), { problems });
+}
+
+/** The distinct lists of several packs campaigns name (one query; campaigns naming one pack compose nothing more). */
+async function campaignPackLists(q: Knex | Knex.Transaction): Promise<string[][]> {
+  const rows: Row[] = await q('campaigns').whereNotNull('policy_packs').distinct('policy_packs');
+  const lists = rows.map((r) => parseJson<string[] | null>(r.policy_packs, null)).filter((l): l is string[] => Array.isArray(l) && l.length > 1);
+  return [...new Map(lists.map((l) => [l.join(','), l])).values()];
 }
 
 async function inForce(store: PolicyStore, packId: string, q?: Knex | Knex.Transaction): Promise<CompiledPolicy> {
@@ -85,7 +92,7 @@ async function nextLabel(db: Db, base: PolicyPack): Promise<string> {
 async function insertDraft(db: Db, store: PolicyStore, base: CompiledPolicy, candidate: PolicyPack, kind: PolicyChange['kind'], reason: string, author: string): Promise<PolicyChange> {
   const compiled = compileCandidate(candidate);
   if (compiled.revisionId === base.revisionId) throw new AppError('POLICY_INVALID', 'The change leaves the pack exactly as it is in force');
-  refuseUnsafeCandidate(base, compiled, await store.current());
+  refuseUnsafeCandidate(base, compiled, await store.current(), await campaignPackLists(db));
   const row = {
     id: newId('pch'),
     pack_id: base.pack.id,
@@ -161,7 +168,7 @@ export async function approveChange(db: Db, store: PolicyStore, id: string, appr
       throw new AppError('POLICY_CHANGE_STALE', `The change was drafted on ${row.base_revision_id}; ${current.revisionId} is in force now. Draft it again.`);
     }
     // Checked again: dates move on, and the packs it is composed with may have changed since the draft.
-    refuseUnsafeCandidate(current, compileCandidate(parseJson(row.content, null as unknown as PolicyPack)), await store.current(trx));
+    refuseUnsafeCandidate(current, compileCandidate(parseJson(row.content, null as unknown as PolicyPack)), await store.current(trx), await campaignPackLists(trx));
     const now = Date.now();
     await trx('policy_revisions').insert({ revision_id: row.revision_id, pack_id: row.pack_id, content: row.content, created_at: now }).onConflict('revision_id').ignore();
     await trx('policy_changes').where({ pack_id: row.pack_id, status: 'published' }).update({ status: 'superseded' });

@@ -1,4 +1,5 @@
 import { composePolicies, packSet, PolicyError } from '../../gateway/src/policy/loader';
+import { PolicyResolver } from '../../gateway/src/policy/resolve';
 import type { CompiledPolicy, OptOutRule, PackRule, PolicyPack, RegistryRule } from '../../gateway/src/policy/types';
 
 const DAY_MS = 86_400_000;
@@ -66,7 +67,7 @@ function registryProblems(rule: RegistryRule, next: PackRule | undefined): strin
  * would compose them: a clash of rule ids or a missing composeWith pack would otherwise make every
  * decision under those packs fail.
  */
-export function compositionProblems(candidate: CompiledPolicy, inForce: Map<string, CompiledPolicy>): string[] {
+export function compositionProblems(candidate: CompiledPolicy, inForce: Map<string, CompiledPolicy>, campaignPackLists: string[][] = []): string[] {
   const packs = new Map(inForce);
   packs.set(candidate.pack.id, candidate);
   const missing = (candidate.pack.composeWith ?? []).filter((id) => !packs.has(id));
@@ -80,6 +81,26 @@ export function compositionProblems(candidate: CompiledPolicy, inForce: Map<stri
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;
       problems.push(`composed as "${set.map((p) => p.pack.id).join(' + ')}": ${error.problems.join('; ')}`);
+    }
+  }
+  return problems.length > 0 ? problems : campaignProblems(candidate.pack.id, packs, campaignPackLists);
+}
+
+/** Campaigns naming several packs compose the sets covering the callee's country: each such country is tried. */
+function campaignProblems(candidateId: string, packs: Map<string, CompiledPolicy>, campaignPackLists: string[][]): string[] {
+  const resolver = new PolicyResolver(packs);
+  const problems: string[] = [];
+  for (const packIds of campaignPackLists) {
+    const sets = packIds.map((id) => packSet(id, packs));
+    if (sets.some((set) => !set) || !sets.some((set) => set!.some((p) => p.pack.id === candidateId))) continue;
+    const countries = new Set(sets.flatMap((set) => set!.flatMap((p) => p.pack.appliesTo.countries)));
+    for (const country of countries) {
+      try {
+        resolver.forCall(packIds, country);
+      } catch (error) {
+        if (!(error instanceof PolicyError)) throw error;
+        problems.push(`campaigns naming "${packIds.join(', ')}" compose them for calls to ${country}: ${error.problems.join('; ')}`);
+      }
     }
   }
   return problems;

@@ -75,6 +75,14 @@ describe('policy changes that would switch off opt-outs, fail-closed registries 
     assert.equal(await inForce('us-states'), before, 'nothing was published');
   });
 
+  it('a pack that would clash with another pack a campaign names beside it is refused', async () => {
+    await gw.ok('/v1/campaigns', world.compliance, { brandId: world.brandId, name: 'North America', purpose: 'insurance', policyPacks: ['us', 'ca'], dialingMode: 'agent', callerNumberIds: [world.numberId] });
+    const ca = filePack('ca');
+    const alsoUs = { ...ca, revision: 'also-us', appliesTo: { countries: ['CA', 'US'] }, rules: ca.rules.map((r: { id: string }, i: number) => (i === 0 ? { ...r, id: 'US-HOURS' } : r)) };
+    const res = await gw.call('POST', '/admin/api/policy-changes/rollback', carol, { packId: 'ca', revisionId: await storedRevision(alsoUs), reason: 'restore the earlier revision' });
+    refused(res, /campaigns naming "us, ca" compose them for calls to US: rule id US-HOURS appears in two packs/);
+  });
+
   it('an opt-out weakening drafted before the check is refused at approval', async () => {
     const us = filePack('us');
     const late = structuredClone(us);
