@@ -8,6 +8,7 @@ import { isMysql, type Db } from '../../gateway/src/storage/db';
 import { newId } from '../../gateway/src/storage/ids';
 import { parseJson } from '../../gateway/src/storage/json';
 import { diffPacks, type DiffEntry } from './pack-diff';
+import { compositionProblems, weakeningProblems } from './policy-guards';
 import { plainSchemaProblems } from './plain-errors';
 
 export type ChangeStatus = 'draft' | 'published' | 'rejected' | 'superseded';
@@ -60,6 +61,22 @@ export function compileCandidate(pack: PolicyPack): CompiledPolicy {
   }
 }
 
+/**
+ * What a candidate may not do to the pack in force, checked when drafted and again when approved:
+ * switch off opt-outs or a registry that must be loaded, or break the packs it is composed with.
+ */
+export function refuseUnsafeCandidate(base: CompiledPolicy, candidate: CompiledPolicy, packs: Map<string, CompiledPolicy>, campaignPackLists: string[][]): void {
+  const problems = [...weakeningProblems(base.pack, candidate.pack), ...compositionProblems(candidate, packs, campaignPackLists)];
+  if (problems.length > 0) throw new AppError('POLICY_INVALID', problems.join('; '), { problems });
+}
+
+/** The distinct lists of several packs campaigns name (one query; campaigns naming one pack compose nothing more). */
+async function campaignPackLists(q: Knex | Knex.Transaction): Promise<string[][]> {
+  const rows: Row[] = await q('campaigns').whereNotNull('policy_packs').distinct('policy_packs');
+  const lists = rows.map((r) => parseJson<string[] | null>(r.policy_packs, null)).filter((l): l is string[] => Array.isArray(l) && l.length > 1);
+  return [...new Map(lists.map((l) => [l.join(','), l])).values()];
+}
+
 async function inForce(store: PolicyStore, packId: string, q?: Knex | Knex.Transaction): Promise<CompiledPolicy> {
   const policy = (await store.current(q)).get(packId);
   if (!policy) throw new AppError('POLICY_PACK_NOT_FOUND', `No policy pack "${packId}"`);
@@ -72,9 +89,10 @@ async function nextLabel(db: Db, base: PolicyPack): Promise<string> {
   return `${base.revision.replace(/-r\d+$/, '')}-r${Number(n) + 1}`;
 }
 
-async function insertDraft(db: Db, base: CompiledPolicy, candidate: PolicyPack, kind: PolicyChange['kind'], reason: string, author: string): Promise<PolicyChange> {
+async function insertDraft(db: Db, store: PolicyStore, base: CompiledPolicy, candidate: PolicyPack, kind: PolicyChange['kind'], reason: string, author: string): Promise<PolicyChange> {
   const compiled = compileCandidate(candidate);
   if (compiled.revisionId === base.revisionId) throw new AppError('POLICY_INVALID', 'The change leaves the pack exactly as it is in force');
+  refuseUnsafeCandidate(base, compiled, await store.current(), await campaignPackLists(db));
   const row = {
     id: newId('pch'),
     pack_id: base.pack.id,
@@ -115,7 +133,7 @@ export async function draftRuleEdit(db: Db, store: PolicyStore, edit: RuleEdit, 
   if (edit.effectiveUntil === null) delete rule.effectiveUntil;
   else if (edit.effectiveUntil) rule.effectiveUntil = edit.effectiveUntil;
   candidate.revision = await nextLabel(db, base.pack);
-  return insertDraft(db, base, candidate, 'edit', edit.reason, author);
+  return insertDraft(db, store, base, candidate, 'edit', edit.reason, author);
 }
 
 /** A draft that restores a revision once in force (from a file or published); it too needs approval. */
@@ -123,7 +141,7 @@ export async function draftRollback(db: Db, store: PolicyStore, packId: string, 
   const base = await inForce(store, packId);
   const old = await db('policy_revisions').where({ revision_id: toRevisionId, pack_id: packId }).first();
   if (!old) throw new AppError('POLICY_INVALID', `The pack "${packId}" never had revision ${toRevisionId}`);
-  return insertDraft(db, base, JSON.parse(old.content), 'rollback', reason, author);
+  return insertDraft(db, store, base, JSON.parse(old.content), 'rollback', reason, author);
 }
 
 async function lockedDraft(trx: Knex | Knex.Transaction, id: string): Promise<Row> {
@@ -149,6 +167,8 @@ export async function approveChange(db: Db, store: PolicyStore, id: string, appr
     if (current.revisionId !== row.base_revision_id) {
       throw new AppError('POLICY_CHANGE_STALE', `The change was drafted on ${row.base_revision_id}; ${current.revisionId} is in force now. Draft it again.`);
     }
+    // Checked again: dates move on, and the packs it is composed with may have changed since the draft.
+    refuseUnsafeCandidate(current, compileCandidate(parseJson(row.content, null as unknown as PolicyPack)), await store.current(trx), await campaignPackLists(trx));
     const now = Date.now();
     await trx('policy_revisions').insert({ revision_id: row.revision_id, pack_id: row.pack_id, content: row.content, created_at: now }).onConflict('revision_id').ignore();
     await trx('policy_changes').where({ pack_id: row.pack_id, status: 'published' }).update({ status: 'superseded' });

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
+import { isDuplicateKey } from '../src/storage/db';
+import { recordCallOutcomes } from '../src/storage/outcomes';
 import { importRegistry } from '../src/storage/registry';
 import { ENGINES } from './support/db';
 import { startTestGateway, type TestGateway, type World } from './support/gateway';
@@ -74,6 +76,31 @@ for (const engine of ENGINES) {
       assert.deepEqual(codes((await gw.decide(world, callee)).json()), ['OPTED_OUT']);
       const again = await gw.call('POST', `/v1/calls/${decision.id}/outcome`, world.dialer, { outcome: 'answered' });
       assert.equal(again.statusCode, 409);
+    });
+
+    it('a refusal the dialer reports after signalling recorded the outcome still stores the opt-out and completes the outcome', async () => {
+      const callee = nextCallee();
+      await gw.consent(world, callee);
+      const decision = (await gw.decide(world, callee)).json();
+      assert.equal(decision.allow, true);
+      // The SIP proxy records the answered call at its BYE, before the dialer's disposition arrives.
+      await recordCallOutcomes(gw.gate.db, [{ decisionId: decision.id, tenantId: world.tenantId, outcome: 'answered', endedAt: Date.now(), durationSeconds: 12, refused: false, optOutId: null, recordedBy: 'sip' }], { ignoreDuplicates: true });
+      // Should signalling's row land between the dialer's read and its insert, the clash is recognised and the row completed.
+      const clash = await gw.gate.db('call_outcomes').insert({ decision_id: decision.id, tenant_id: world.tenantId, outcome: 'failed', ended_at: 0, refused: false, recorded_by: 'x', recorded_at: 0 }).catch((e) => e);
+      assert.ok(isDuplicateKey(clash), String(clash));
+      const report = await gw.call('POST', `/v1/calls/${decision.id}/outcome`, world.dialer, { outcome: 'abandoned', refused: true });
+      assert.equal(report.statusCode, 201, report.body);
+      const { optOutId } = report.json();
+      assert.match(optOutId, /^opt_/);
+      assert.deepEqual(codes((await gw.decide(world, callee)).json()), ['OPTED_OUT']);
+      const row = await gw.gate.db('call_outcomes').where({ decision_id: decision.id }).first();
+      assert.deepEqual([row.outcome, Boolean(row.refused), row.opt_out_id, row.duration_seconds], ['abandoned', true, optOutId, 12]);
+      const trail = (await gw.call('GET', `/v1/audit/trail?callee=${encodeURIComponent(callee)}`, world.auditor)).json().events;
+      assert.ok(trail.some((e: any) => e.type === 'opt_out.received' && e.subjectId === optOutId), 'the opt-out is on the trail');
+      const outcomes = trail.filter((e: any) => e.type === 'call.outcome');
+      assert.equal(outcomes.length, 2, "signalling's outcome and the dialer's report are both on the trail");
+      const again = await gw.call('POST', `/v1/calls/${decision.id}/outcome`, world.dialer, { outcome: 'answered', refused: true });
+      assert.equal(again.statusCode, 409, 'the dialer reports a call once');
     });
 
     it('caps calls per callee exactly: the fourth call within 5 minutes is denied with nextAllowedAt', async () => {

@@ -41,6 +41,22 @@ for (const engine of ENGINES) {
       assert.equal((await gw.call('POST', '/v1/calling-bans/ban_nope/revoke', gw.admin, {})).statusCode, 404);
     });
 
+    it("a tenant's own admin can neither enter nor lift a no-call period, which would change every tenant's calls", async () => {
+      const callee = '+8613800138557';
+      await gw.consent(world, callee);
+      const tenantAdmin = gw.token('admin', world.tenantId);
+      const before = (await gw.call('GET', '/v1/calling-bans', world.dialer)).json().bans;
+      const created = await gw.call('POST', '/v1/calling-bans', tenantAdmin, { region: 'CN', startsOn: inDays(-1), endsOn: inDays(1), reason: 'not theirs to decide' });
+      assert.equal(created.statusCode, 403, created.body);
+      assert.deepEqual((await gw.call('GET', '/v1/calling-bans', world.dialer)).json().bans, before, 'no ban was stored');
+      assert.equal((await gw.decide(world, callee)).json().allow, true);
+      const ban = await gw.ok('/v1/calling-bans', gw.admin, { region: 'CN', startsOn: inDays(-1), endsOn: inDays(1), reason: 'operator ban' });
+      const revoked = await gw.call('POST', `/v1/calling-bans/${ban.id}/revoke`, tenantAdmin, {});
+      assert.equal(revoked.statusCode, 403, revoked.body);
+      assert.equal((await gw.decide(world, callee)).json().allow, false, 'the ban still holds');
+      await gw.ok(`/v1/calling-bans/${ban.id}/revoke`, gw.admin, {}, 200);
+    });
+
     it("the operator records a seller's state registration; the tenant's officers can read it, not write it", async () => {
       const body = { region: 'US-TX', authority: 'Texas Secretary of State', reference: 'TX-2026-0042', validFrom: '2026-01-01', validUntil: '2026-12-31' };
       const created = await gw.ok(`/v1/tenants/${world.tenantId}/registrations`, gw.admin, body);

@@ -1,5 +1,5 @@
 import type { Db } from '../storage/db';
-import { recordCallOutcomes, type CallOutcome, type Outcome } from '../storage/outcomes';
+import { recordCallOutcomes, SIGNALLED_BY, type CallOutcome, type Outcome } from '../storage/outcomes';
 import { BatchWriter } from './batch-writer';
 import type { CallObserver, CallRef, ProxyLog } from './proxy/types';
 
@@ -56,7 +56,7 @@ export class SignalledOutcomes implements CallObserver {
   }
 
   private push(call: CallRef, outcome: Outcome, durationSeconds: number | null): void {
-    this.writer.push({ decisionId: call.decisionId, tenantId: call.tenantId, outcome, endedAt: Date.now(), durationSeconds, refused: false, optOutId: null, recordedBy: 'sip' });
+    this.writer.push({ decisionId: call.decisionId, tenantId: call.tenantId, outcome, endedAt: Date.now(), durationSeconds, refused: false, optOutId: null, recordedBy: SIGNALLED_BY });
   }
 
   flush(): Promise<void> {

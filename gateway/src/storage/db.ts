@@ -29,6 +29,12 @@ export function isMysql(db: Db): boolean {
   return db.client.config.client === 'mysql2';
 }
 
+/** A primary-key or unique clash, as MariaDB and SQLite report it. */
+export function isDuplicateKey(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return code === 'ER_DUP_ENTRY' || code.startsWith('SQLITE_CONSTRAINT');
+}
+
 function sqliteConfig(dataDir: string): Knex.Config {
   fs.mkdirSync(dataDir, { recursive: true });
   return {

@@ -1,7 +1,7 @@
 import { trailOf } from '../audit/trail';
 import type { TrailEvent } from '../audit/events';
 import type { AttemptFacts, CampaignOutcomeFacts } from '../engine/types';
-import type { Db } from './db';
+import { isMysql, type Db } from './db';
 
 type Row = Record<string, any>;
 
@@ -55,6 +55,40 @@ export async function insertCallOutcomes(trx: Db, outcomes: CallOutcome[], optio
     const call = calls.get(outcome.decision_id);
     return { type: 'call.outcome', at: outcome.recorded_at, tenantId: outcome.tenant_id, campaignId: call?.campaign_id ?? null, callee: call?.callee, subjectId: outcome.decision_id, payload: { outcome } };
   });
+}
+
+/** Who records outcomes from signalling; the dialer may complete such a row once. */
+export const SIGNALLED_BY = 'sip';
+
+/**
+ * Completes an outcome signalling recorded with the dialer's report: only the dialer knows the
+ * callee refused (the opt-out must not be lost) or that the call was abandoned (no agent came), so
+ * those override what signalling saw. The row is claimed once: a second report by the dialer, or a
+ * row the dialer wrote itself, returns null and the caller refuses it.
+ */
+export async function completeSignalledOutcome(trx: Db, report: CallOutcome): Promise<{ outcome: Outcome; events: TrailEvent[] } | null> {
+  // A locking read on MariaDB sees a row signalling committed after this transaction's snapshot.
+  const query = trx('call_outcomes').where({ decision_id: report.decisionId, recorded_by: SIGNALLED_BY });
+  const signalled: Row | undefined = await (isMysql(trx) ? query.forUpdate() : query).first();
+  if (!signalled) return null;
+  const outcome: Outcome = report.outcome === 'abandoned' ? 'abandoned' : signalled.outcome;
+  const changes = {
+    outcome,
+    refused: Boolean(signalled.refused) || report.refused,
+    opt_out_id: report.optOutId ?? signalled.opt_out_id,
+    recorded_by: `${SIGNALLED_BY}+${report.recordedBy}`.slice(0, 100),
+  };
+  const claimed = await trx('call_outcomes').where({ decision_id: report.decisionId, recorded_by: SIGNALLED_BY }).update(changes);
+  if (claimed !== 1) return null;
+  const call: Row | undefined = await trx('decisions').where({ id: report.decisionId }).first('callee', 'campaign_id');
+  if (call) forgetCampaignOutcomes(call.campaign_id);
+  const at = Date.now();
+  const dialerReport = toRow(report);
+  const events: TrailEvent[] = [{
+    type: 'call.outcome', at, tenantId: report.tenantId, campaignId: call?.campaign_id ?? null, callee: call?.callee, subjectId: report.decisionId,
+    payload: { outcome: { ...signalled, ...changes, refused: Boolean(changes.refused) }, completes: SIGNALLED_BY, dialerReport },
+  }];
+  return { outcome, events };
 }
 
 /** Outcomes not yet recorded, once each: signalling and the dialer may both report a call. */

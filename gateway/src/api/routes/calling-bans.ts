@@ -31,7 +31,8 @@ export async function callingBanRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: { region: string; startsOn: string; endsOn: string; reason: string } }>(
     '/v1/calling-bans',
     {
-      config: { roles: ['admin'] },
+      // A ban applies to every tenant on the gateway: only the operator enters or lifts it.
+      config: { roles: ['admin'], operatorOnly: true },
       schema: {
         tags: ['policy'],
         summary: "A no-call period for a country (\"US\") or subdivision (\"US-LA\"), in the callee's local dates, ends included",
@@ -60,7 +61,8 @@ export async function callingBanRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { banId: string } }>(
     '/v1/calling-bans/:banId/revoke',
     {
-      config: { roles: ['admin'] },
+      // A ban applies to every tenant on the gateway: only the operator enters or lifts it.
+      config: { roles: ['admin'], operatorOnly: true },
       schema: { tags: ['policy'], summary: 'Lift a no-call period', security: bearerSecurity, params: { type: 'object', properties: { banId: id } }, response: { 200: banJson, ...errorResponses } },
     },
     async (request) => present(await revokeBan(db, request.params.banId)),

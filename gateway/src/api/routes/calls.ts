@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
 import type { TrailEvent } from '../../audit/events';
 import { insertOptOut, optOutEvent, type OptOutReceipt } from '../../storage/opt-outs';
-import { insertCallOutcomes, OUTCOMES } from '../../storage/outcomes';
+import { completeSignalledOutcome, insertCallOutcomes, OUTCOMES, SIGNALLED_BY } from '../../storage/outcomes';
+import { isDuplicateKey } from '../../storage/db';
 import { tenantOf } from '../auth';
 import { bearerSecurity, errorResponses, id, instant, optOutScope } from '../schemas/common';
 
@@ -55,9 +56,12 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
       if (!decision) throw new AppError('DECISION_NOT_FOUND', `No decision ${decisionId}`);
       const tenantId = tenantOf(request, decision.tenant_id);
       if (!decision.allow) throw new AppError('OUTCOME_FOR_DENIED_CALL');
-      if (await db('call_outcomes').where({ decision_id: decisionId }).first()) throw new AppError('OUTCOME_ALREADY_RECORDED');
+      // Signalling may have recorded the call at its BYE, before the dialer's disposition: the dialer
+      // still completes that row once (a refusal must become an opt-out); its own second report is refused.
+      const recorded = await db('call_outcomes').where({ decision_id: decisionId }).first();
+      if (recorded && recorded.recorded_by !== SIGNALLED_BY) throw new AppError('OUTCOME_ALREADY_RECORDED');
       const campaign = body.refused ? await db('campaigns').where({ id: decision.campaign_id }).first() : null;
-      const optOutId = await app.gate.audit.trail.record(db, async (trx) => {
+      const { optOutId, stored } = await app.gate.audit.trail.record(db, async (trx) => {
         const events: TrailEvent[] = [];
         let receipt: OptOutReceipt | null = null;
         if (body.refused) {
@@ -79,10 +83,20 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
           optOutId: receipt?.id ?? null,
           recordedBy: request.principal.subject,
         };
-        events.push(...(await insertCallOutcomes(trx, [outcome], { ignoreDuplicates: false })));
-        return { result: outcome.optOutId, events };
+        if (!recorded) {
+          // Signalling's batch may land between the read above and this insert: then complete its row.
+          const inserted = await insertCallOutcomes(trx, [outcome], { ignoreDuplicates: false }).catch((error) => {
+            if (isDuplicateKey(error)) return null;
+            throw error;
+          });
+          if (inserted) return { result: { optOutId: outcome.optOutId, stored: outcome.outcome }, events: [...events, ...inserted] };
+        }
+        const completion = await completeSignalledOutcome(trx, outcome);
+        if (!completion) throw new AppError('OUTCOME_ALREADY_RECORDED');
+        events.push(...completion.events);
+        return { result: { optOutId: outcome.optOutId, stored: completion.outcome as string }, events };
       });
-      return reply.status(201).send({ decisionId, outcome: body.outcome, optOutId });
+      return reply.status(201).send({ decisionId, outcome: stored, optOutId });
     },
   );
 }
