@@ -1,7 +1,8 @@
 import { callOf } from '../../gateway/src/decisions/record';
 import { decide } from '../../gateway/src/engine/engine';
 import type { CallInput, Decision, Facts, Reason } from '../../gateway/src/engine/types';
-import { compilePolicy, composePolicies } from '../../gateway/src/policy/loader';
+import { CompiledRevisions } from '../../gateway/src/policy/compiled-revisions';
+import { composePolicies } from '../../gateway/src/policy/loader';
 import type { CompiledPolicy } from '../../gateway/src/policy/types';
 import type { Db } from '../../gateway/src/storage/db';
 import { parseJson } from '../../gateway/src/storage/json';
@@ -86,7 +87,7 @@ function factsForDraft(call: CallInput, facts: Facts, draft: CompiledPolicy): { 
  * the parts composed again, and a draft of one part takes that part's place.
  */
 class RevisionCache {
-  private readonly parts = new Map<string, CompiledPolicy | null>();
+  private readonly parts = new CompiledRevisions();
   private readonly withDraft = new Map<string, CompiledPolicy | null>();
   constructor(private readonly db: Db) {}
 
@@ -106,17 +107,8 @@ class RevisionCache {
     return policy;
   }
 
-  private async part(revisionId: string): Promise<CompiledPolicy | null> {
-    if (this.parts.has(revisionId)) return this.parts.get(revisionId)!;
-    const row = await this.db('policy_revisions').where({ revision_id: revisionId }).first('content');
-    let policy: CompiledPolicy | null = null;
-    try {
-      policy = row ? compilePolicy(JSON.parse(row.content)) : null;
-    } catch {
-      policy = null;
-    }
-    this.parts.set(revisionId, policy);
-    return policy;
+  private part(revisionId: string): Promise<CompiledPolicy | null> {
+    return this.parts.load(this.db, revisionId);
   }
 }
 

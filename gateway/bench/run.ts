@@ -10,25 +10,21 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import knex from 'knex';
 import { mintToken } from '../src/auth/tokens';
-import { loadConfig, type Config } from '../src/config';
+import { loadConfig } from '../src/config';
 import { decide } from '../src/engine/engine';
 import { loadPacks } from '../src/policy/loader';
-import { openAudit } from '../src/audit/open';
-import { connect, migrate } from '../src/storage/db';
-import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from '../src/storage/entities';
 import { projectRoot } from '../src/paths';
 import { call, goodFacts } from '../test/support/facts';
 import { allDayPolicyDir } from '../test/support/gateway';
 import { freePort, waitUntilReady } from '../test/support/process';
+import { connect } from '../src/storage/db';
+import { callee, displayNumber, NUMBERS, seedBenchWorld } from './seed';
 
 const { startMariaDb } = require('../../scripts/mariadb');
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const CALLEES = 20_000;
-/** A realistic pool: each callee always sees the same one of the campaign's display numbers. */
-const NUMBERS = 100;
-const displayNumber = (i: number) => `+8621612${String(i).padStart(5, '0')}`;
 const SECRET = 'bench-secret-bench-secret-bench-secret-0000';
 
 function engineBench(): void {
@@ -99,40 +95,10 @@ async function baseline(): Promise<void> {
   }
 }
 
-/** One verified tenant, number and campaign, and consent for every callee of the pool. */
-async function seed(config: Config): Promise<{ campaignId: string; tenantId: string }> {
-  const db = connect(config);
-  try {
-    await migrate(db);
-    await openAudit(db, config);
-    const tenant = await createTenant(db, { legalName: 'Bench Co', uscc: '91350100M000100Y43', country: 'CN' });
-    await setTenantVerification(db, tenant.id, 'verified', {}, 'bench');
-    const brand = await createBrand(db, tenant.id, 'Bench');
-    const numberIds: string[] = [];
-    for (let n = 0; n < NUMBERS; n++) {
-      const number = await createCallerNumber(db, tenant.id, { e164: displayNumber(n), lineType: 'fixed_line', region: '上海市', proofOfRight: { x: 1 }, realNameProof: null });
-      await updateCallerNumber(db, number.id, tenant.id, { verificationStatus: 'verified', verifiedBy: 'bench' });
-      numberIds.push(number.id);
-    }
-    const campaign = await createCampaign(db, tenant.id, { brandId: brand.id, name: 'bench', purpose: 'insurance', policyPack: 'cn', dialingMode: 'predictive', callerNumberIds: numberIds });
-    const now = Date.now();
-    const rows = Array.from({ length: CALLEES }, (_, i) => ({
-      id: `cns_bench_${i}`, tenant_id: tenant.id, brand_id: brand.id, callee: callee(i), purpose: 'insurance', channel: 'web', modes: '[]',
-      obtained_at: now - 86_400_000, expires_at: now + 86_400_000 * 365, capture_method: 'web_form_checkbox', evidence: '{}',
-      revoked_at: null, revoke_reason: null, recorded_by: 'bench', created_at: now,
-    }));
-    for (let i = 0; i < rows.length; i += 500) await db('consents').insert(rows.slice(i, i + 500));
-    return { campaignId: campaign.id, tenantId: tenant.id };
-  } finally {
-    await db.destroy();
-  }
-}
-
-const callee = (i: number) => `+86138${String(i).padStart(8, '0')}`;
 
 async function gatewayBench(label: string, env: Record<string, string>): Promise<void> {
   const config = loadConfig(env);
-  const { campaignId, tenantId } = await seed(config);
+  const { campaignId, tenantId } = await seedBenchWorld(config, { callees: CALLEES, consentIdPrefix: 'cns_bench_' });
   const port = await freePort();
   const child = await startProcess(
     ['--import', 'tsx', path.join(projectRoot(), 'gateway/src/cli.ts'), 'serve'],

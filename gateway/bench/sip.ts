@@ -11,52 +11,26 @@ import path from 'node:path';
 import knex from 'knex';
 import { loadConfig, type Config } from '../src/config';
 import { projectRoot } from '../src/paths';
-import { connect, migrate } from '../src/storage/db';
-import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from '../src/storage/entities';
+import { connect, type Db } from '../src/storage/db';
 import { addSipDialer } from '../src/storage/sip-dialers';
 import { allDayPolicyDir } from '../test/support/gateway';
 import { freePort, waitUntilReady } from '../test/support/process';
+import { callee, displayNumber, NUMBERS, seedBenchWorld, type BenchWorld } from './seed';
 
 const { startMariaDb } = require('../../scripts/mariadb');
 const { ensureDebianBinary } = require('../../scripts/debian');
 
 const CALLS = Number(process.env.BENCH_SIP_CALLS ?? 3000);
 const CONCURRENT = Number(process.env.BENCH_SIP_CONCURRENT ?? 100);
-const NUMBERS = 100;
 const RECV_BUFFER = 4 * 1024 * 1024;
 const KAMAILIO = '/usr/sbin/kamailio';
 const SCENARIOS = path.join(__dirname, 'sipp');
 
-const callee = (i: number) => `+86138${String(i).padStart(8, '0')}`;
-const displayNumber = (i: number) => `+8621612${String(i).padStart(5, '0')}`;
 
 /** A verified tenant with 100 verified numbers, consent from every callee, and 127.0.0.1 as its dialer. */
 async function seed(config: Config): Promise<string> {
-  const db = connect(config);
-  try {
-    await migrate(db);
-    const tenant = await createTenant(db, { legalName: 'Bench Co', uscc: '91350100M000100Y43', country: 'CN' });
-    await setTenantVerification(db, tenant.id, 'verified', {}, 'bench');
-    const brand = await createBrand(db, tenant.id, 'Bench');
-    const numberIds: string[] = [];
-    for (let n = 0; n < NUMBERS; n++) {
-      const number = await createCallerNumber(db, tenant.id, { e164: displayNumber(n), lineType: 'fixed_line', region: '上海市', proofOfRight: { x: 1 }, realNameProof: null });
-      await updateCallerNumber(db, number.id, tenant.id, { verificationStatus: 'verified', verifiedBy: 'bench' });
-      numberIds.push(number.id);
-    }
-    const campaign = await createCampaign(db, tenant.id, { brandId: brand.id, name: 'bench', purpose: 'insurance', policyPack: 'cn', dialingMode: 'predictive', callerNumberIds: numberIds });
-    const now = Date.now();
-    const rows = Array.from({ length: CALLS }, (_, i) => ({
-      id: `cns_sip_${i}`, tenant_id: tenant.id, brand_id: brand.id, callee: callee(i), purpose: 'insurance', channel: 'web', modes: '[]',
-      obtained_at: now - 86_400_000, expires_at: now + 86_400_000 * 365, capture_method: 'web_form_checkbox', evidence: '{}',
-      revoked_at: null, revoke_reason: null, recorded_by: 'bench', created_at: now,
-    }));
-    for (let i = 0; i < rows.length; i += 500) await db('consents').insert(rows.slice(i, i + 500));
-    await addSipDialer(db, { tenantId: tenant.id, source: '127.0.0.1', defaultCampaignId: campaign.id }, 'bench');
-    return campaign.id;
-  } finally {
-    await db.destroy();
-  }
+  const more = (db: Db, world: BenchWorld) => addSipDialer(db, { tenantId: world.tenantId, source: '127.0.0.1', defaultCampaignId: world.campaignId }, 'bench').then(() => undefined);
+  return (await seedBenchWorld(config, { callees: CALLS, consentIdPrefix: 'cns_sip_', more })).campaignId;
 }
 
 function spawnQuiet(cmd: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string } {

@@ -6,7 +6,7 @@ import { parseRegistryStream } from '../src/registries/parse';
 import { importRegistry } from '../src/storage/registry';
 import { buildApp, createGateway, createLogger } from '../src/server';
 import { ENGINES, freshConfig } from './support/db';
-import { allDayPolicyDir, TestGateway, type World } from './support/gateway';
+import { allDayPolicyDir, startTestGateway, TestGateway, type World } from './support/gateway';
 
 const lines = (text: string, chunkSize = 7) => Readable.from(Array.from({ length: Math.ceil(text.length / chunkSize) }, (_, i) => Buffer.from(text.slice(i * chunkSize, (i + 1) * chunkSize))));
 
@@ -183,10 +183,8 @@ describe('scheduled registry refresh', () => {
 
 describe('registry copies that cannot be trusted', () => {
   it('a stored version altered after its import is never used, even with the right count: decisions fail closed', async () => {
-    const config = await freshConfig('sqlite', { POLICY_DIR: allDayPolicyDir() });
-    const log = createLogger('silent');
-    const gate = await createGateway(config, log);
-    const gw = new TestGateway(await buildApp(gate, log), gate);
+    const gw = await startTestGateway('sqlite');
+    const { gate } = gw;
     try {
       const world = await gw.seed();
       const callee = '+8613700000001';
@@ -203,10 +201,8 @@ describe('registry copies that cannot be trusted', () => {
     }
   });
   it('a stored version missing chunks is never used: decisions fail closed until it is whole', async () => {
-    const config = await freshConfig('sqlite', { POLICY_DIR: allDayPolicyDir() });
-    const log = createLogger('silent');
-    const gate = await createGateway(config, log);
-    const gw = new TestGateway(await buildApp(gate, log), gate);
+    const gw = await startTestGateway('sqlite');
+    const { gate } = gw;
     try {
       const world = await gw.seed();
       const callee = '+8613700000001';

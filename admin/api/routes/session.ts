@@ -4,6 +4,7 @@ import { AppError } from '../../../gateway/src/errors';
 import { logAction } from '../../../gateway/src/storage/admin-log';
 import { bearerSecurity, errorResponses } from '../../../gateway/src/api/schemas/common';
 import { authenticate } from '../users';
+import { userJson } from './user-json';
 
 /** A working day: officers sign in again each morning. */
 const SESSION_SECONDS = 8 * 3600;
@@ -32,17 +33,6 @@ class FailedSignIns {
     this.failures.delete(username);
   }
 }
-
-const userJson = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    username: { type: 'string' },
-    displayName: { type: 'string' },
-    role: { type: 'string' },
-    tenantId: { type: ['string', 'null'] },
-  },
-} as const;
 
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const { db, signingSecret } = app.gate;

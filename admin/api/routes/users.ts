@@ -2,21 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../../gateway/src/errors';
 import { bearerSecurity, errorResponses, id } from '../../../gateway/src/api/schemas/common';
 import { visibleTenant } from '../scope';
+import { managedUserJson as userJson } from './user-json';
 import { createUser, listUsers, setUserDisabled, USER_ROLES, type UserRole } from '../users';
-
-const userJson = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    username: { type: 'string' },
-    displayName: { type: 'string' },
-    role: { type: 'string' },
-    tenantId: { type: ['string', 'null'] },
-    createdAt: { type: 'integer' },
-    createdBy: { type: 'string' },
-    disabledAt: { type: ['integer', 'null'] },
-  },
-} as const;
 
 export async function userRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.gate;

@@ -121,6 +121,13 @@ export class ChainChecker {
     return link;
   }
 
+  /** Checks the chain's head row against the records read: its sequence number and its hash. */
+  checkHead(head: { seq: number; hash: string }): void {
+    if (head.seq > this.lastSeq) return this.fail(this.lastSeq + 1, `records ${this.lastSeq + 1}..${head.seq} are missing (the head says ${head.seq})`);
+    if (head.seq < this.lastSeq) return this.fail(head.seq + 1, `records after ${head.seq} were added outside the trail`);
+    if (head.seq > 0 && head.hash !== this.prevHash) this.fail(head.seq, 'the head hash differs from the last record');
+  }
+
   fail(seq: number, problem: string): void {
     if (!this.firstBad) this.firstBad = { chain: this.chain, seq, problem };
   }

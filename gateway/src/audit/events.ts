@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'number.status',
   'decision',
   'call.outcome',
+  'call.attested',
+  'decision.superseded',
   'admin.action',
   'audit.export',
   'audit.purge',

@@ -58,8 +58,7 @@ export async function sealChains(db: Db, signer: AuditSigner): Promise<SealResul
     const previous = sealedSeq > 0 ? await db('audit_seals').where({ chain_id: chain, seq: sealedSeq }).first() : null;
     const checker = new ChainChecker(chain, sealedSeq + 1, previous ? previous.hash : '0'.repeat(64));
     for await (const page of chainPages(db, chain, sealedSeq + 1, headSeq)) for (const row of page) checker.check(row);
-    if (checker.lastSeq !== headSeq) checker.fail(checker.lastSeq + 1, `the head says ${headSeq} records but the chain ends at ${checker.lastSeq}`);
-    else if (checker.prevHash !== head.head_hash) checker.fail(headSeq, 'the head hash differs from the last record');
+    checker.checkHead({ seq: headSeq, hash: head.head_hash });
     if (checker.firstBad) {
       result.refused.push(checker.firstBad);
       continue;

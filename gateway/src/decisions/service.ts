@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { TrailEvent } from '../audit/events';
 import { DECISION_STREAMS, type AuditTrail } from '../audit/trail';
 import { decide, unavailableDecision } from '../engine/engine';
 import type { CallInput, Decision } from '../engine/types';
@@ -11,8 +12,16 @@ import { newId } from '../storage/ids';
 import { decisionEvent, toRow, type DecisionRecord } from './record';
 import type { DecisionSpool } from './spool';
 
+/**
+ * Work an allowed call needs before it is answered (a SIP signature): it runs before the decision is
+ * written, and what it returns commits in the decision's transaction, so the two are never apart.
+ * When it throws, the call is recorded as denied GATEWAY_UNAVAILABLE instead of allowed.
+ */
+export type AllowedStep = (record: DecisionRecord) => { table: string; row: Record<string, unknown>; event: TrailEvent } | null;
+
 interface Pending {
   call: CallInput;
+  allowedStep?: AllowedStep;
   queuedAt: bigint;
   resolve: (record: DecisionRecord) => void;
   reject: (error: Error) => void;
@@ -63,9 +72,9 @@ export class DecisionService {
   }
 
   /** Decides a call now; an allowed call takes its place in the frequency counters. */
-  decide(call: CallInput): Promise<DecisionRecord> {
+  decide(call: CallInput, allowedStep?: AllowedStep): Promise<DecisionRecord> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ call, queuedAt: process.hrtime.bigint(), resolve, reject });
+      this.queue.push({ call, allowedStep, queuedAt: process.hrtime.bigint(), resolve, reject });
       this.schedule();
     });
   }
@@ -148,9 +157,10 @@ export class DecisionService {
         await registriesSynced;
         const now = Date.now();
         const facts = await loadBatchFacts(trx, calls, sources, now);
+        const steps: NonNullable<ReturnType<AllowedStep>>[] = [];
         const outcomes = facts.resolved.map((resolved, i) => {
           if (resolved instanceof AppError) return resolved;
-          const record = this.decideOne(resolved, batch[i], now, batch.length);
+          const record = this.withAllowedStep(this.decideOne(resolved, batch[i], now, batch.length), batch[i], steps);
           if (record.allow) facts.noteAttempt(resolved.call, now);
           return record;
         });
@@ -159,8 +169,9 @@ export class DecisionService {
         if (rows.length > 0) await trx('decisions').insert(rows);
         const attempts = records.filter((r) => r.allow).map((r) => attemptRow(r));
         if (attempts.length > 0) await trx('call_attempts').insert(attempts);
+        for (const step of steps) await trx(step.table).insert(step.row);
         // Invariant 3 includes the trail: the answer leaves only once the trail event is committed.
-        await this.options.audit.append(trx, stream, rows.map(decisionEvent));
+        await this.options.audit.append(trx, stream, [...rows.map(decisionEvent), ...steps.map((s) => s.event)]);
         return outcomes;
       },
       mysql ? { isolationLevel: 'read committed' } : undefined,
@@ -181,6 +192,20 @@ export class DecisionService {
       input,
       timing: { queuedUs: micros(pending.queuedAt, started), engineUs: micros(started), batchSize },
     };
+  }
+
+  /** Runs an allowed call's step; a step that fails turns the allow into a fail-closed denial. */
+  private withAllowedStep(record: DecisionRecord, pending: Pending, steps: NonNullable<ReturnType<AllowedStep>>[]): DecisionRecord {
+    if (!record.allow || !pending.allowedStep) return record;
+    try {
+      const step = pending.allowedStep(record);
+      if (step) steps.push(step);
+      return record;
+    } catch (error) {
+      this.options.log.error({ err: error }, 'an allowed call could not be prepared; denying it GATEWAY_UNAVAILABLE');
+      const detail = `The gateway could not prepare the call (${(error as Error).message.slice(0, 200)}); the call is denied`;
+      return { ...record, ...unavailableDecision(record.policyRevision, detail) };
+    }
   }
 
   private failClosed(batch: Pending[], error: Error): void {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { compilePolicy } from './loader';
+import { CompiledRevisions } from './compiled-revisions';
 import { PolicyResolver } from './resolve';
 import type { CompiledPolicy } from './types';
 
@@ -12,8 +12,7 @@ import type { CompiledPolicy } from './types';
 export class PolicyStore {
   private version = -1;
   private policies: Map<string, CompiledPolicy>;
-  /** Compiled revisions by id: a revision's content never changes, so it is compiled once. */
-  private readonly compiled = new Map<string, CompiledPolicy>();
+  private readonly compiled = new CompiledRevisions();
   /** One resolver per set of packs in force, so its per-campaign composition cache lives as long as the set. */
   private readonly resolvers = new WeakMap<Map<string, CompiledPolicy>, PolicyResolver>();
 
@@ -48,7 +47,7 @@ export class PolicyStore {
       .join('policy_revisions as r', 'r.revision_id', 'a.revision_id')
       .select('a.pack_id', 'a.revision_id', 'r.content');
     const next = new Map(this.fromFiles);
-    for (const a of active) next.set(a.pack_id, this.compile(a.revision_id, a.content));
+    for (const a of active) next.set(a.pack_id, this.compiled.compile(a.revision_id, a.content));
     this.policies = next;
     this.version = version;
     return next;
@@ -59,13 +58,5 @@ export class PolicyStore {
     const result = await q.raw('SELECT version FROM policy_version WHERE id = 1');
     const rows = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
     return rows.length > 0 ? Number(rows[0].version) : 0;
-  }
-
-  private compile(revisionId: string, content: string): CompiledPolicy {
-    const known = this.compiled.get(revisionId);
-    if (known) return known;
-    const policy = compilePolicy(JSON.parse(content));
-    this.compiled.set(revisionId, policy);
-    return policy;
   }
 }

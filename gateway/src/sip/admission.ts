@@ -1,5 +1,5 @@
 import type { DecisionRecord } from '../decisions/record';
-import type { DecisionService } from '../decisions/service';
+import type { AllowedStep, DecisionService } from '../decisions/service';
 import { DIALING_MODES, type CallInput, type DialingMode } from '../engine/types';
 import { AppError } from '../errors';
 import { requireValidNumber } from '../numbers/phone';
@@ -18,9 +18,18 @@ export const DECISION_HEADER = 'X-Callgate-Decision';
 
 const isDialingMode = (value: string): value is DialingMode => (DIALING_MODES as readonly string[]).includes(value);
 
-/** Adds SIP-only steps (a signature) to an allowed call; returns extra headers for the trunk. */
+/** Extra headers for the trunk, and what must be recorded with the decision for them. */
+export interface SignedCall {
+  headers: [string, string][];
+  record: ReturnType<AllowedStep>;
+}
+
+/**
+ * Adds SIP-only steps (a signature) to an allowed call. It runs before the decision is recorded:
+ * when it throws, the call is recorded and answered as denied GATEWAY_UNAVAILABLE.
+ */
 export interface AllowedCallHook {
-  headersFor(record: DecisionRecord): [string, string][];
+  sign(record: DecisionRecord): SignedCall;
 }
 
 /**
@@ -68,14 +77,23 @@ export class DecisionAdmission implements Admission {
       if (!check.ok) return this.refuse(check.status, check.code, check.reason);
     }
     let record: DecisionRecord;
+    let headers: [string, string][] = [];
+    const hook = this.hook;
+    const step: AllowedStep | undefined = hook
+      ? (allowed) => {
+          const signed = hook.sign(allowed);
+          headers = signed.headers;
+          return signed.record;
+        }
+      : undefined;
     try {
       const call: CallInput = { tenantId: dialer.tenantId, campaignId, callee, caller };
-      record = await this.decisions.decide(declaredMode === undefined ? call : { ...call, mode: declaredMode });
+      record = await this.decisions.decide(declaredMode === undefined ? call : { ...call, mode: declaredMode }, step);
     } catch (error) {
       if (error instanceof AppError && error.status < 500) return this.refuse(403, error.code, `Forbidden (${error.code})`);
       throw error;
     }
-    if (record.allow) return { allow: true, decisionId: record.id, tenantId: dialer.tenantId, headers: this.hook?.headersFor(record) ?? [] };
+    if (record.allow) return { allow: true, decisionId: record.id, tenantId: dialer.tenantId, headers };
     return { allow: false, decisionId: record.id, ...this.denial(record) };
   }
 

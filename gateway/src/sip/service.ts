@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { GatewayContext } from '../api/context';
+import { recordSuperseded } from '../decisions/superseded';
 import { DecisionAdmission, type AllowedCallHook } from './admission';
-import { BatchWriter } from './batch-writer';
 import type { SipConfig } from './config';
 import { DialerDirectory } from './dialers';
-import { ShakenSigning, type AttestationRow } from './identity/attestation';
+import { ShakenSigning } from './identity/attestation';
 import { PassportSigner } from './identity/passport';
 import { IdentityVerifier, loadTrustedKeys } from './identity/verify';
 import { parseMessage } from './message/parse';
@@ -16,7 +16,6 @@ import type { FromWorker, ToWorker } from './worker-protocol';
 export interface SipService {
   dialers: DialerDirectory;
   outcomes: SignalledOutcomes;
-  attestations: BatchWriter<AttestationRow> | null;
   listening: { proto: string; host: string; port: number }[];
   close(): Promise<void>;
 }
@@ -40,8 +39,7 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
   const dialers = new DialerDirectory(gate.db, config.dialerRefreshMs, (error) => log.warn({ err: error }, 'SIP dialer list not refreshed; keeping the last one'));
   await dialers.start();
   const outcomes = new SignalledOutcomes(gate.db, log);
-  const attestations = config.stir ? new BatchWriter<AttestationRow>('call attestations', (rows) => recordAttestations(gate, rows), log) : null;
-  const signing = config.stir && attestations ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u), (row) => attestations.push(row)) : null;
+  const signing = config.stir ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u)) : null;
   const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile)) : null;
   const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing, verifier);
 
@@ -67,6 +65,11 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
           return outcomes.onFinal(message.call, message.status, message.cancelled);
         case 'bye':
           return outcomes.onBye(message.callId);
+        case 'unplaced':
+          recordSuperseded(gate.db, { decisionId: message.decisionId, tenantId: message.tenantId, reason: message.reason, recordedBy: 'sip' }).catch((error) =>
+            log.error({ err: error, decisionId: message.decisionId }, 'an allowed call that was not placed could not be recorded as such'),
+          );
+          return;
         case 'log':
           return log[message.level](message.obj, message.msg);
         case 'closed':
@@ -92,7 +95,6 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
     clearTimeout(timeout);
     dialers.stop();
     await outcomes.close();
-    await attestations?.close();
   };
 
   let listening;
@@ -102,12 +104,5 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
     await stopAll();
     throw error;
   }
-  return { dialers, outcomes, attestations, listening, close: stopAll };
-}
-
-async function recordAttestations(gate: GatewayContext, rows: AttestationRow[]): Promise<void> {
-  await gate.db('call_attestations')
-    .insert(rows.map((r) => ({ decision_id: r.decisionId, tenant_id: r.tenantId, attest: r.attest, orig_tn: r.origTn, dest_tn: r.destTn, origid: r.origId, signed_at: r.signedAt })))
-    .onConflict('decision_id')
-    .ignore();
+  return { dialers, outcomes, listening, close: stopAll };
 }

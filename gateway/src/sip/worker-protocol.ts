@@ -8,6 +8,8 @@ export type FromWorker =
   | { type: 'admit'; id: number; bytes: Buffer; source: Peer }
   | { type: 'final'; call: CallRef; status: number; cancelled: boolean }
   | { type: 'bye'; callId: string }
+  /** An allowed call that was refused after all (its verdict came too late): it never rang. */
+  | { type: 'unplaced'; decisionId: string; tenantId: string; reason: string }
   | { type: 'log'; level: 'warn' | 'error'; obj: unknown; msg?: string }
   | { type: 'closed' };
 

@@ -5,9 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SipConfig } from './config';
-import type { SipMessage } from './message/message';
 import { ProxyCore } from './proxy/proxy-core';
-import type { Admission, CallObserver, ProxyLog, Verdict } from './proxy/types';
+import type { CallObserver, ProxyLog } from './proxy/types';
+import { RemoteAdmission } from './remote-admission';
 import { realClock } from './transaction/clock';
 import { TcpTransport } from './transport/tcp';
 import type { Peer, Transport } from './transport/types';
@@ -17,35 +17,6 @@ import type { FromWorker, ToWorker } from './worker-protocol';
 const port = parentPort!;
 const config = (workerData as { config: SipConfig }).config;
 const post = (message: FromWorker) => port.postMessage(message);
-
-/** A decision that does not come back in time is a refusal: the call fails closed. */
-const ADMISSION_TIMEOUT_MS = 10_000;
-
-class RemoteAdmission implements Admission {
-  private seq = 0;
-  readonly pending = new Map<number, { resolve: (v: Verdict) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-
-  admit(invite: SipMessage, source: Peer): Promise<Verdict> {
-    return new Promise((resolve, reject) => {
-      const id = ++this.seq;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error('no decision within 10 s'));
-      }, ADMISSION_TIMEOUT_MS);
-      this.pending.set(id, { resolve, reject, timer });
-      post({ type: 'admit', id, bytes: invite.serialize(), source });
-    });
-  }
-
-  settle(id: number, verdict: Verdict | null, error: string | null): void {
-    const entry = this.pending.get(id);
-    if (!entry) return;
-    this.pending.delete(id);
-    clearTimeout(entry.timer);
-    if (verdict) entry.resolve(verdict);
-    else entry.reject(new Error(error ?? 'admission failed'));
-  }
-}
 
 const errorInfo = (obj: unknown) => {
   const err = (obj as { err?: Error } | null)?.err;
@@ -63,7 +34,7 @@ const observer: CallObserver = {
   onBye: (callId) => post({ type: 'bye', callId }),
 };
 
-const admission = new RemoteAdmission();
+const admission = new RemoteAdmission(post);
 const proxy = new ProxyCore(config, admission, observer, realClock, log);
 const transports: Transport[] = [];
 

@@ -105,11 +105,28 @@ describe('SIP proxy signing calls with STIR/SHAKEN, through real sipp', () => {
     assert.ok(identity, 'the forwarded INVITE carries an Identity header');
     const claims = jwt.verify(identity[1], publicKey.export({ type: 'spki', format: 'pem' }), { algorithms: ['ES256'], ignoreExpiration: true }) as Record<string, any>;
     assert.deepEqual([claims.attest, claims.orig.tn, claims.dest.tn], ['A', g.world.caller.slice(1), [CALLEE.slice(1)]]);
-    await g.sip.attestations!.flush();
+    // Recorded with the decision, not after: no flush or wait precedes these reads.
     const row = await g.gw.gate.db('call_attestations').first();
     const decision = await g.gw.gate.db('decisions').where({ id: row.decision_id }).first();
     assert.equal(Boolean(decision.allow), true);
     assert.deepEqual([row.attest, row.origid], ['A', claims.origid]);
+    const event = await g.gw.gate.db('audit_events').where({ type: 'call.attested', subject_id: row.decision_id }).first();
+    assert.ok(event, 'the attestation is on the audit trail');
+    assert.equal(JSON.parse(event.payload).attestation.origid, claims.origid);
+  });
+
+  it('an allowed call whose signature cannot be made is recorded as denied GATEWAY_UNAVAILABLE, with no call attempt counted', async () => {
+    const call = { tenantId: g.world.tenantId, campaignId: g.world.campaignId, callee: CALLEE, caller: g.world.caller };
+    const record = await g.gw.gate.decisions.decide(call, () => {
+      throw new Error('signing key unavailable');
+    });
+    assert.equal(record.allow, false);
+    assert.deepEqual(record.reasons.map((r) => r.code), ['GATEWAY_UNAVAILABLE']);
+    const stored = await g.gw.gate.db('decisions').where({ id: record.id }).first();
+    assert.equal(Boolean(stored.allow), false);
+    assert.equal(await g.gw.gate.db('call_attempts').where({ decision_id: record.id }).first(), undefined);
+    const event = await g.gw.gate.db('audit_events').where({ type: 'decision', subject_id: record.id }).first();
+    assert.equal(JSON.parse(event.payload).decision.allow, false);
   });
 });
 

@@ -39,6 +39,8 @@ const EVENT_LABELS: Record<string, string> = {
   'opt_out.received': 'Opt-out received',
   decision: 'Decision',
   'call.outcome': 'Call outcome',
+  'call.attested': 'Call signed (STIR/SHAKEN)',
+  'decision.superseded': 'Allowed call not placed',
   'admin.action': 'Read or action',
   'audit.export': 'Exported',
   'audit.purge': 'Retention purge',

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { DecisionRecord } from '../../decisions/record';
 import type { Facts } from '../../engine/types';
-import type { AllowedCallHook } from '../admission';
+import type { TrailEvent } from '../../audit/events';
+import type { AllowedCallHook, SignedCall } from '../admission';
 import { canonicalTn, type Attestation, type PassportSigner } from './passport';
 
 export interface AttestationRow {
@@ -27,21 +28,28 @@ export function attestationFor(record: DecisionRecord): Attestation {
   return owned ? 'A' : 'B';
 }
 
-/** Signs every allowed call that presents a number, and hands the attestation to be recorded. */
-export class ShakenSigning implements AllowedCallHook {
-  constructor(
-    private readonly signer: PassportSigner,
-    private readonly record: (row: AttestationRow) => void,
-  ) {}
+/** The row call_attestations keeps for a signed call. */
+export function attestationRow(r: AttestationRow) {
+  return { decision_id: r.decisionId, tenant_id: r.tenantId, attest: r.attest, orig_tn: r.origTn, dest_tn: r.destTn, origid: r.origId, signed_at: r.signedAt };
+}
 
-  headersFor(decision: DecisionRecord): [string, string][] {
+/**
+ * Signs every allowed call that presents a number. The attestation is written with the decision,
+ * in its transaction and on the trail, so no signed call goes out unrecorded.
+ */
+export class ShakenSigning implements AllowedCallHook {
+  constructor(private readonly signer: PassportSigner) {}
+
+  sign(decision: DecisionRecord): SignedCall {
     const caller = decision.call.caller;
-    if (!caller) return [];
+    if (!caller) return { headers: [], record: null };
     const attest = attestationFor(decision);
     const origId = crypto.randomUUID();
     const iat = Math.floor(Date.now() / 1000);
     const row: AttestationRow = { decisionId: decision.id, tenantId: decision.call.tenantId, attest, origTn: canonicalTn(caller), destTn: canonicalTn(decision.call.callee), origId, signedAt: iat * 1000 };
-    this.record(row);
-    return [['Identity', this.signer.identityHeader({ attest, dest: { tn: [row.destTn] }, iat, orig: { tn: row.origTn }, origid: origId })]];
+    const headers: [string, string][] = [['Identity', this.signer.identityHeader({ attest, dest: { tn: [row.destTn] }, iat, orig: { tn: row.origTn }, origid: origId })]];
+    const stored = attestationRow(row);
+    const event: TrailEvent = { type: 'call.attested', at: row.signedAt, tenantId: row.tenantId, campaignId: decision.call.campaignId, callee: decision.call.callee, subjectId: decision.id, payload: { attestation: stored } };
+    return { headers, record: { table: 'call_attestations', row: stored, event } };
   }
 }
