@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
+import { openAudit } from '../src/audit/open';
 import { loadConfig } from '../src/config';
 import { e164Value } from '../src/registries/number-set';
 import { RegistryStore } from '../src/registries/store';
@@ -49,8 +50,10 @@ export async function registryBench(): Promise<void> {
   try {
     const file = path.join(dir, 'list.txt');
     writeList(file);
-    const db = connect(loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' }));
+    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    const db = connect(config);
     await migrate(db);
+    await openAudit(db, config);
     try {
       const started = process.hrtime.bigint();
       const result = await importRegistry(db, { listId: 'us-national-dnc', name: 'bench', country: 'US', listDate: Date.now() }, fs.createReadStream(file), { defaultCallingCode: null });
@@ -99,9 +102,11 @@ async function mariadbImport(file: string, dir: string): Promise<void> {
     const admin = knex({ client: 'mysql2', connection: { uri: mariadb.url } as never });
     await admin.raw('CREATE DATABASE callgate_registry_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin');
     await admin.destroy();
-    const db = connect(loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', DATABASE_URL: `${mariadb.url}callgate_registry_bench` }));
+    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', DATABASE_URL: `${mariadb.url}callgate_registry_bench` });
+    const db = connect(config);
     try {
       await migrate(db);
+      await openAudit(db, config);
       const started = process.hrtime.bigint();
       const result = await importRegistry(db, { listId: 'us-national-dnc', name: 'bench', country: 'US', listDate: Date.now() }, fs.createReadStream(file), { defaultCallingCode: null });
       const importS = Number(process.hrtime.bigint() - started) / 1e9;

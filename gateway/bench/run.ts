@@ -71,8 +71,8 @@ async function load(url: string, headers: Record<string, string>, body: () => st
     connections: CONNECTIONS,
     duration: DURATION_S,
     headers: { 'content-type': 'application/json', ...headers },
-    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
-  } as autocannon.Options);
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
   return result;
 }
 
