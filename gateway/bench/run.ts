@@ -134,6 +134,7 @@ async function main(): Promise<void> {
   const policyDir = allDayPolicyDir();
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-bench-'));
   await gatewayBench('POST /v1/decisions on SQLite', { DATA_DIR: sqliteDir, POLICY_DIR: policyDir });
+  await (await import('./hot-path')).hotPathBench();
   const mariadb = await startMariaDb();
   try {
     const admin = knex({ client: 'mysql2', connection: { uri: mariadb.url } as never });

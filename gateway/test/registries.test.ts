@@ -109,6 +109,28 @@ for (const engine of ENGINES) {
       assert.equal(await a.count('registry_chunks'), 1, 'earlier versions are deleted');
     });
 
+    it('an import acknowledged after an instance synced its lists, before its batch decided, is used by that batch', async () => {
+      const callee = nextCallee();
+      await a.consent(world, callee);
+      const registries = b.gate.registries;
+      const sync = registries.sync.bind(registries);
+      let acknowledged = false;
+      // The import lands between the sync a batch runs before taking its locks and its decisions.
+      registries.sync = async (q) => {
+        await sync(q);
+        if (q !== undefined || acknowledged) return;
+        acknowledged = true;
+        const res = await upload(a, `${callee}\n`);
+        assert.equal(res.statusCode, 201, res.body);
+      };
+      try {
+        assert.deepEqual(await codes(b, callee), ['REGISTRY_LISTED']);
+      } finally {
+        registries.sync = sync;
+      }
+      assert.ok(acknowledged);
+    });
+
     it('a file without a single number is refused and the current list is kept', async () => {
       const before = (await a.call('GET', '/v1/registries', world.dialer)).json().registries[0];
       const res = await upload(a, 'junk\n# comment\n');

@@ -134,7 +134,9 @@ export class DecisionService {
 
   private async commitBatch(batch: Pending[], stream: string): Promise<(DecisionRecord | AppError)[]> {
     const calls = batch.map((p) => p.call);
-    const sources = await this.sourcesInForce();
+    // Any newer do-not-call list is loaded into memory before the batch takes its row locks: a list
+    // of tens of megabytes read while holding them would stall every instance deciding the same callees.
+    const [sources] = await Promise.all([this.sourcesInForce(), this.sources.registries.sync()]);
     const mysql = isMysql(this.db);
     const keys = lockKeys(calls);
     // Lock rows are created outside the transaction: inserting them inside would take gap locks
@@ -145,16 +147,13 @@ export class DecisionService {
       if (this.knownLockRows.size > 1_000_000) this.knownLockRows.clear();
       for (const k of missing) this.knownLockRows.add(k);
     }
-    // Any newer do-not-call list is in memory before the batch is decided, on every instance. On
-    // MySQL the version check runs while the transaction takes its locks; SQLite has one connection,
-    // which the transaction would hold while the check waited for it.
-    const registriesSynced = this.sources.registries.sync();
-    registriesSynced.catch(() => undefined);
-    if (!mysql) await registriesSynced;
     return this.db.transaction(
       async (trx) => {
         if (mysql) await trx('gate_locks').whereIn('k', keys).orderBy('k').forUpdate().select('k');
-        await registriesSynced;
+        // An import may have been acknowledged since the sync above, and no decision after that may
+        // use the list it replaced: the versions are read again inside the transaction (one small
+        // query), and only a list that moved in between is loaded here.
+        await this.sources.registries.sync(trx);
         const now = Date.now();
         const facts = await loadBatchFacts(trx, calls, sources, now);
         const steps: NonNullable<ReturnType<AllowedStep>>[] = [];

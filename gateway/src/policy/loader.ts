@@ -4,7 +4,7 @@ import path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { IANAZone } from 'luxon';
 import { projectRoot } from '../paths';
-import type { CompiledPolicy, PackRule, PolicyPack } from './types';
+import type { CompiledPolicy, FactNeeds, PackRule, PolicyPack } from './types';
 
 export class PolicyError extends Error {
   constructor(
@@ -83,7 +83,18 @@ function lookbacks(rules: PackRule[]) {
       }
     }
   }
-  return { calleeLookbackMs, callerWindows, abandonmentWindows: [...abandonmentWindows] };
+  return { calleeLookbackMs, callerWindows, abandonmentWindows: [...abandonmentWindows], needs: factNeeds(rules) };
+}
+
+/** Which optional facts the rules read, so storage skips the queries no rule needs. */
+function factNeeds(rules: PackRule[]): FactNeeds {
+  let redialLookbackMs = 0;
+  for (const rule of rules) if (rule.kind === 'abandonment') redialLookbackMs = Math.max(redialLookbackMs, (rule.params.redialWaitSeconds ?? 0) * 1000);
+  return {
+    registrations: rules.some((r) => r.kind === 'registration'),
+    relationships: rules.some((r) => r.kind === 'registry' && r.params.lists.some((l) => l.waivedByRelationship !== undefined)),
+    redialLookbackMs,
+  };
 }
 
 /** Validates a pack and gives it a revision id: its label plus a hash of its canonical content. */

@@ -126,4 +126,16 @@ export interface CompiledPolicy {
   callerWindows: CapWindow[];
   /** Campaign abandonment windows (seconds) whose outcome counts storage gathers; absent: none. */
   abandonmentWindows?: number[];
+  /** The optional facts its rules read; absent (a policy built by hand): every one of them. */
+  needs?: FactNeeds;
+}
+
+/** Facts only some rules read: storage gathers each only for a batch whose policies need it. */
+export interface FactNeeds {
+  /** A registration rule reads the tenant's registrations. */
+  registrations: boolean;
+  /** A do-not-call list waived by an established relationship reads the callee's relationships. */
+  relationships: boolean;
+  /** How far back an abandonment rule's redial wait looks for abandoned calls to the callee; 0: none. */
+  redialLookbackMs: number;
 }

@@ -22,18 +22,21 @@ export class RegistryStore {
 
   constructor(private readonly db: Db) {}
 
-  /** Brings the held lists up to the database's versions. Throws when the database cannot answer. */
-  async sync(): Promise<void> {
-    this.known = await registryVersions(this.db);
+  /**
+   * Brings the held lists up to the database's versions, reading through `q`: inside a transaction,
+   * whose connection SQLite would otherwise wait for. Throws when the database cannot answer.
+   */
+  async sync(q: Db = this.db): Promise<void> {
+    this.known = await registryVersions(q);
     const stale = this.known.filter((row) => this.held.get(row.id)?.version !== row.version);
-    await Promise.all(stale.map((row) => this.load(row)));
+    await Promise.all(stale.map((row) => this.load(q, row)));
   }
 
-  private load(row: RegistryVersionRow): Promise<void> {
+  private load(q: Db, row: RegistryVersionRow): Promise<void> {
     const key = `${row.id}@${row.version}`;
     let pending = this.loading.get(key);
     if (!pending) {
-      pending = loadRegistryVersion(this.db, row.id, row.version)
+      pending = loadRegistryVersion(q, row.id, row.version)
         .then(({ set, digest }) => {
           // A copy that is not byte for byte what was imported is never used: the batch fails closed instead.
           if (set.size !== row.entries) throw new Error(`registry ${row.id} version ${row.version} holds ${set.size} numbers, ${row.entries} were imported`);

@@ -14,7 +14,7 @@ import type {
 import { AppError } from '../errors';
 import { numberInfo } from '../numbers/phone';
 import type { PolicyResolver } from '../policy/resolve';
-import type { CapWindow, CompiledPolicy } from '../policy/types';
+import type { CapWindow, CompiledPolicy, FactNeeds } from '../policy/types';
 import type { RegistryStore } from '../registries/store';
 import { activeBans } from './bans';
 import type { Db } from './db';
@@ -124,6 +124,37 @@ async function countCallerWindows(q: Knex | Knex.Transaction, callers: string[],
   return result;
 }
 
+/** The policy each call of the batch is judged by, for calls whose tenant owns their campaign. */
+function batchPolicies(calls: CallInput[], campaignById: Map<string, Row>, resolver: PolicyResolver): Map<CallInput, CompiledPolicy | null> {
+  const result = new Map<CallInput, CompiledPolicy | null>();
+  for (const call of calls) {
+    const row = campaignById.get(call.campaignId);
+    if (!row || row.tenant_id !== call.tenantId) continue;
+    result.set(call, resolver.forCall(toCampaign(row, []).policyPacks, numberInfo(call.callee)?.country ?? null));
+  }
+  return result;
+}
+
+const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0 };
+
+/** The optional facts any policy judging the batch reads: one query per kind, or none at all. */
+export function batchNeeds(policies: Iterable<CompiledPolicy | null>): FactNeeds & { abandonmentWindows: number[] } {
+  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, abandonmentWindows: new Set<number>() };
+  for (const policy of policies) {
+    if (!policy) continue;
+    const own = policy.needs ?? { ...EVERY_FACT, redialLookbackMs: legacyRedialLookback(policy) };
+    needs.registrations ||= own.registrations;
+    needs.relationships ||= own.relationships;
+    needs.redialLookbackMs = Math.max(needs.redialLookbackMs, own.redialLookbackMs);
+    for (const w of policy.abandonmentWindows ?? []) needs.abandonmentWindows.add(w);
+  }
+  return { ...needs, abandonmentWindows: [...needs.abandonmentWindows] };
+}
+
+function legacyRedialLookback(policy: CompiledPolicy): number {
+  return Math.max(0, ...policy.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params.redialWaitSeconds ?? 0) * 1000 : 0)));
+}
+
 export interface BatchFacts {
   /** Facts for each call, or the 4xx error that makes it no question at all (an unknown campaign). */
   resolved: (Resolved | AppError)[];
@@ -147,17 +178,27 @@ export async function loadBatchFacts(
   const callees = unique(calls.map((c) => c.callee));
   const callers = unique(calls.map((c) => c.caller));
   const lookback = Math.max(0, ...[...policies.values()].map((p) => p.calleeLookbackMs));
-
-  const abandonmentWindows = [...new Set([...policies.values()].flatMap((p) => p.abandonmentWindows ?? []))];
-  const redialLookback = Math.max(
-    0,
-    ...[...policies.values()].flatMap((p) => p.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params.redialWaitSeconds ?? 0) * 1000 : 0))),
-  );
   // Two days back covers every zone still on an earlier date than UTC.
   const earliestBanDay = new Date(since - 2 * 86_400_000).toISOString().slice(0, 10);
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, registrations, relationships, outcomes, abandoned] = await Promise.all([
+
+  // The campaigns say which policies judge the batch, and those say which optional facts to read:
+  // those queries start as soon as the campaigns are known, while the others are still running.
+  // A real promise: a query builder runs its query again for every `then`.
+  const campaignsRead: Promise<Row[]> = q('campaigns').whereIn('id', campaignIds).then((rows: Row[]) => rows);
+  const policyOf = campaignsRead.then((rows) => batchPolicies(calls, new Map(rows.map((c) => [c.id, c])), resolver));
+  const optional = policyOf.then((resolvedPolicies) => {
+    const needs = batchNeeds(resolvedPolicies.values());
+    const none = new Map<string, never[]>();
+    return Promise.all([
+      needs.registrations ? registrationsOf(q as Db, tenantIds) : none,
+      needs.relationships ? relationshipsOf(q as Db, callees, tenantIds) : none,
+      needs.abandonmentWindows.length > 0 ? campaignOutcomes(q as Db, campaignIds, needs.abandonmentWindows, since) : none,
+      needs.redialLookbackMs > 0 ? abandonedCallsTo(q as Db, callees, since - needs.redialLookbackMs) : new Map<string, AttemptFacts[]>(),
+    ]);
+  });
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned], policyByCall] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
-    q('campaigns').whereIn('id', campaignIds),
+    campaignsRead,
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
     callers.length
       ? q('campaign_numbers as cn').join('caller_numbers as n', 'n.id', 'cn.caller_number_id').whereIn('cn.campaign_id', campaignIds).whereIn('n.e164', callers).select('cn.campaign_id', 'n.e164')
@@ -167,11 +208,10 @@ export async function loadBatchFacts(
     q('opt_outs').whereIn('callee', callees).select('id', 'callee', 'scope', 'tenant_id', 'brand_id', 'campaign_id', 'effective_at'),
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
     countCallerWindows(q, callers, callerCapWindows(policies), since),
+    // Operator bans bind every pack's calls, so they are read whatever the rules.
     activeBans(q as Db, earliestBanDay),
-    registrationsOf(q as Db, tenantIds),
-    relationshipsOf(q as Db, callees, tenantIds),
-    campaignOutcomes(q as Db, campaignIds, abandonmentWindows, since),
-    redialLookback > 0 ? abandonedCallsTo(q as Db, callees, since - redialLookback) : new Map<string, AttemptFacts[]>(),
+    optional,
+    policyOf,
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -189,7 +229,7 @@ export async function loadBatchFacts(
     const row = campaignById.get(call.campaignId);
     if (!row || row.tenant_id !== call.tenantId) return new AppError('CAMPAIGN_NOT_FOUND', `No campaign ${call.campaignId} for this tenant`);
     const packIds = toCampaign(row, []).policyPacks;
-    const policy = resolver.forCall(packIds, numberInfo(call.callee)?.country ?? null);
+    const policy = policyByCall.get(call);
     if (!policy) return new AppError('POLICY_PACK_NOT_FOUND', `The campaign names the policy packs ${packIds.join(', ')}, not all of which are loaded`);
     const campaign: CampaignFacts = {
       id: row.id,
