@@ -125,11 +125,17 @@ async function gatewayBench(label: string, env: Record<string, string>): Promise
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`callgate bench on ${os.cpus().length} cores, node ${process.version}; ${DURATION_S} s per HTTP run`);
-  engineBench();
-  await require('./what-if').adminBench();
-  await (await import('./registry')).registryBench();
+/** Sections by name; BENCH_ONLY=decisions,sip (for example) runs those alone, on a machine left quiet. */
+const SECTIONS: Record<string, () => Promise<void>> = {
+  engine: async () => engineBench(),
+  admin: () => require('./what-if').adminBench(),
+  registry: async () => (await import('./registry')).registryBench(),
+  decisions: decisionsBench,
+  audit: async () => (await import('./audit')).auditBench(),
+  sip: () => (require('./sip') as typeof import('./sip')).sipBench(),
+};
+
+async function decisionsBench(): Promise<void> {
   await baseline();
   const policyDir = allDayPolicyDir();
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-bench-'));
@@ -145,8 +151,14 @@ async function main(): Promise<void> {
   } finally {
     await mariadb.stop();
   }
-  await (await import('./audit')).auditBench();
-  await (require('./sip') as typeof import('./sip')).sipBench();
+}
+
+async function main(): Promise<void> {
+  console.log(`callgate bench on ${os.cpus().length} cores, node ${process.version}; ${DURATION_S} s per HTTP run`);
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : Object.keys(SECTIONS);
+  const unknown = only.filter((name) => !SECTIONS[name]);
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY names no section ${unknown.join(', ')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+  for (const name of only) await SECTIONS[name]();
 }
 
 main().then(
