@@ -29,6 +29,9 @@ export async function purgeExpired(db: Db, trail: AuditTrail, retentionDays: num
  * event is younger than its own cut-off, so its content is never purged while it is the latest.
  */
 export async function purgeCutoff(db: Db): Promise<number> {
-  const payloads: (string | null)[] = await db('audit_events').where({ type: 'audit.purge' }).whereNotNull('payload').pluck('payload');
+  // Purges are recorded on the job chains: reading only those keeps this off a scan of the whole trail.
+  const jobChains: string[] = await db('audit_chains').where('chain_id', 'like', `%/${JOB_STREAM}`).pluck('chain_id');
+  if (jobChains.length === 0) return 0;
+  const payloads: (string | null)[] = await db('audit_events').whereIn('chain_id', jobChains).andWhere({ type: 'audit.purge' }).whereNotNull('payload').pluck('payload');
   return payloads.reduce((latest, p) => Math.max(latest, Number((JSON.parse(String(p)) as { cutoff?: number }).cutoff ?? 0)), 0);
 }
