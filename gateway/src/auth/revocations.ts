@@ -1,0 +1,84 @@
+import { AppError } from '../errors';
+import type { Db } from '../storage/db';
+import { isDuplicateKey } from '../storage/db';
+
+/** How long an instance may go on with the list it last read while the database does not answer. */
+const MAX_STALE_MS = 30_000;
+
+/**
+ * The revoked token ids, as every instance sees them. Each instance rereads one version number at
+ * most every refresh interval and the list only when the number moved, so a revocation applies on
+ * every instance within that interval at the cost of one tiny read per interval, not per request.
+ */
+export class RevocationList {
+  private version = -1;
+  private revoked = new Set<string>();
+  private readAt = 0;
+  private okAt = 0;
+  private reading: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly refreshMs: number,
+  ) {}
+
+  /** Refuses a revoked token; fails closed when the list has not been readable for too long. */
+  async check(jti: string, now = Date.now()): Promise<void> {
+    if (now - this.readAt >= this.refreshMs || this.version < 0) await this.refresh(now);
+    if (this.revoked.has(jti)) throw new AppError('TOKEN_REVOKED', `The token ${jti} was revoked`);
+  }
+
+  /** Forgets the version read, so this instance rereads before the next request. */
+  changed(): void {
+    this.readAt = 0;
+  }
+
+  private refresh(now: number): Promise<void> {
+    this.reading ??= this.read(now).finally(() => {
+      this.reading = null;
+    });
+    return this.reading;
+  }
+
+  private async read(now: number): Promise<void> {
+    try {
+      const row = await this.db('revocation_version').where({ id: 1 }).first('version');
+      const version = Number(row?.version ?? 0);
+      if (version !== this.version) {
+        const ids = await this.db('revoked_tokens').pluck('jti');
+        this.revoked = new Set(ids);
+        this.version = version;
+      }
+      this.readAt = now;
+      this.okAt = now;
+    } catch (error) {
+      if (this.version < 0 || now - this.okAt > MAX_STALE_MS) {
+        throw new AppError('GATEWAY_UNAVAILABLE', 'The gateway cannot read the revoked tokens');
+      }
+    }
+  }
+}
+
+export interface Revocation {
+  jti: string;
+  revokedAt: string;
+  revokedBy: string;
+  /** False when the id was revoked before: revoking twice changes nothing. */
+  newlyRevoked: boolean;
+}
+
+/** Revokes a token by its id, for every instance sharing the database. */
+export async function revokeToken(db: Db, jti: string, revokedBy: string, expiresAt: number | null = null): Promise<Revocation> {
+  const now = Date.now();
+  return db.transaction(async (trx) => {
+    try {
+      await trx('revoked_tokens').insert({ jti, revoked_at: now, revoked_by: revokedBy, expires_at: expiresAt });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const row = await trx('revoked_tokens').where({ jti }).first();
+      return { jti, revokedAt: new Date(Number(row.revoked_at)).toISOString(), revokedBy: row.revoked_by, newlyRevoked: false };
+    }
+    await trx('revocation_version').where({ id: 1 }).increment('version', 1);
+    return { jti, revokedAt: new Date(now).toISOString(), revokedBy, newlyRevoked: true };
+  });
+}
