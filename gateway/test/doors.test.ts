@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import jwt from 'jsonwebtoken';
+import { projectRoot } from '../src/paths';
 import { issueToken } from '../src/auth/tokens';
 import { ConfigError, loadConfig } from '../src/config';
 import { ENGINES } from './support/db';
@@ -155,6 +157,66 @@ describe('token revocation across instances on one MariaDB', () => {
     }
     assert.equal(res.statusCode, 401);
     assert.equal(res.json().error.code, 'TOKEN_REVOKED');
+  });
+});
+
+describe('callgate token mint and token revoke', () => {
+  const JWT_SECRET = 'a secret the whole cluster shares, 40+ chars';
+  let gw: TestGateway;
+  let world: World;
+
+  before(async () => {
+    gw = await startTestGateway('mariadb', { JWT_SECRET });
+    world = await gw.seed();
+  });
+  after(async () => gw?.close());
+
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'gateway/src/cli.ts'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: gw.gate.config.databaseUrl!, JWT_SECRET, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-cli-')), LOG_LEVEL: 'silent' },
+    });
+
+  it('mints a token with an id, refuses a ttl beyond the role maximum, and revokes the token for a running gateway', async () => {
+    assert.equal(cli('token', 'mint', '--role', 'dialer', '--tenant', world.tenantId, '--subject', 'd1', '--ttl', String(31 * DAY)).status, 2);
+    const minted = cli('token', 'mint', '--role', 'dialer', '--tenant', world.tenantId, '--subject', 'd1', '--ttl', '3600');
+    assert.equal(minted.status, 0, minted.stderr);
+    const { token, jti } = JSON.parse(minted.stdout);
+    assert.equal((await gw.call('GET', '/v1/decisions/none', token)).statusCode, 404);
+    const revoked = cli('token', 'revoke', '--jti', jti, '--by', 'ops');
+    assert.equal(revoked.status, 0, revoked.stderr);
+    const deadline = Date.now() + 30_000;
+    let res = await gw.call('GET', '/v1/decisions/none', token);
+    while (res.statusCode !== 401 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      res = await gw.call('GET', '/v1/decisions/none', token);
+    }
+    assert.equal(res.json().error.code, 'TOKEN_REVOKED');
+    assert.ok(await gw.gate.db('admin_actions').where({ action: 'cli token revoke', target: jti }).first(), 'the revocation is on the trail');
+  });
+});
+
+describe('request body schemas', () => {
+  it('bound the length of every text field a request body may carry', async () => {
+    const gw = await startTestGateway('sqlite');
+    try {
+      await gw.app.ready();
+      const doc = gw.app.swagger() as { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>> };
+      const unbounded: string[] = [];
+      const walk = (s: any, where: string): void => {
+        if (!s || typeof s !== 'object') return;
+        const types = Array.isArray(s.type) ? s.type : [s.type];
+        if (types.includes('string') && s.maxLength === undefined && !s.enum && !s.pattern && !s.format) unbounded.push(where);
+        for (const [k, v] of Object.entries(s.properties ?? {})) walk(v, `${where}.${k}`);
+        if (s.items) walk(s.items, `${where}[]`);
+      };
+      for (const [p, ops] of Object.entries(doc.paths)) {
+        for (const [m, op] of Object.entries(ops)) walk(op.requestBody?.content?.['application/json']?.schema, `${m.toUpperCase()} ${p}`);
+      }
+      assert.deepEqual(unbounded, []);
+    } finally {
+      await gw.close();
+    }
   });
 });
 

@@ -2,6 +2,12 @@ import { AppError } from '../errors';
 import type { Db } from '../storage/db';
 import { isDuplicateKey } from '../storage/db';
 
+/**
+ * A token revoked at T was issued before T and lives at most the longest lifetime any role may be
+ * given (366 days, whatever is configured), so past that its revocation row may go.
+ */
+const KEEP_REVOCATIONS_MS = 367 * 86_400_000;
+
 /** How long an instance may go on with the list it last read while the database does not answer. */
 const MAX_STALE_MS = 30_000;
 
@@ -78,6 +84,7 @@ export async function revokeToken(db: Db, jti: string, revokedBy: string, expire
       const row = await trx('revoked_tokens').where({ jti }).first();
       return { jti, revokedAt: new Date(Number(row.revoked_at)).toISOString(), revokedBy: row.revoked_by, newlyRevoked: false };
     }
+    await trx('revoked_tokens').where('revoked_at', '<', now - KEEP_REVOCATIONS_MS).delete();
     await trx('revocation_version').where({ id: 1 }).increment('version', 1);
     return { jti, revokedAt: new Date(now).toISOString(), revokedBy, newlyRevoked: true };
   });
