@@ -105,6 +105,12 @@ for (const engine of ENGINES) {
       assert.equal(consent.json().error.code, 'VALIDATION_FAILED');
     });
 
+    it('refuses a property the schema does not know rather than dropping it', async () => {
+      const res = await gw.call('POST', '/v1/decisions', world.dialer, { campaignId: world.campaignId, callee: '+8613800138000', caller: world.caller, calle: '+8613800138001' });
+      assert.equal(res.statusCode, 400);
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+    });
+
     it('refuses 3.9 MB of verification evidence with 413 EVIDENCE_TOO_LARGE and stores nothing of it', async () => {
       const tenant = await gw.ok('/v1/tenants', gw.admin, { legalName: '证据过大有限公司', uscc: '91110108MA01ABCD1E', country: 'CN' });
       const actions = await gw.count('admin_actions');
@@ -193,6 +199,40 @@ describe('callgate token mint and token revoke', () => {
     }
     assert.equal(res.json().error.code, 'TOKEN_REVOKED');
     assert.ok(await gw.gate.db('admin_actions').where({ action: 'cli token revoke', target: jti }).first(), 'the revocation is on the trail');
+  });
+});
+
+describe('request rates', () => {
+  let gw: TestGateway;
+  let world: World;
+
+  before(async () => {
+    gw = await startTestGateway('sqlite', { API_REQUESTS_PER_MINUTE: '20' });
+    world = await gw.seed();
+  });
+  after(async () => gw?.close());
+
+  it('answers 429 TOO_MANY_REQUESTS with Retry-After past API_REQUESTS_PER_MINUTE for one token; another token goes on', async () => {
+    const token = gw.token('dialer', world.tenantId, 'busy-dialer');
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 21; i++) {
+      last = await gw.call('GET', '/v1/decisions/none', token);
+      statuses.push(last.statusCode);
+    }
+    assert.deepEqual(statuses.slice(0, 20), Array(20).fill(404));
+    assert.equal(last!.statusCode, 429);
+    assert.equal(last!.json().error.code, 'TOO_MANY_REQUESTS');
+    assert.ok(Number(last!.headers['retry-after']) > 0);
+    assert.equal((await gw.call('GET', '/v1/decisions/none', gw.token('dialer', world.tenantId, 'quiet-dialer'))).statusCode, 404);
+  });
+
+  it('slows one address sending refused tokens: past 120 a minute it gets 429', async () => {
+    const bad = (i: number) => gw.app.inject({ method: 'GET', url: '/v1/decisions/none', headers: { authorization: `Bearer not.a.token${i}` }, remoteAddress: '192.0.2.99' });
+    for (let i = 0; i < 120; i++) assert.equal((await bad(i)).statusCode, 401);
+    assert.equal((await bad(120)).statusCode, 429);
+    const elsewhere = await gw.app.inject({ method: 'GET', url: '/v1/decisions/none', headers: { authorization: 'Bearer not.a.token' }, remoteAddress: '192.0.2.100' });
+    assert.equal(elsewhere.statusCode, 401);
   });
 });
 
