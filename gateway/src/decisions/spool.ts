@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../storage/db';
-import { ensurePrivateDir } from '../storage/private-files';
+import { ensurePrivateDir, narrowIfExists } from '../storage/private-files';
 import { JOB_STREAM, trailOf } from '../audit/trail';
 import { decisionEvent, type DecisionRow } from './record';
 
@@ -17,6 +17,7 @@ export class DecisionSpool {
   constructor(dir: string) {
     ensurePrivateDir(dir);
     this.file = path.join(dir, 'decisions.ndjson');
+    narrowIfExists(this.file);
   }
 
   get directory(): string {
