@@ -8,9 +8,6 @@ import { isDuplicateKey } from '../storage/db';
  */
 const KEEP_REVOCATIONS_MS = 367 * 86_400_000;
 
-/** How long an instance may go on with the list it last read while the database does not answer. */
-const MAX_STALE_MS = 30_000;
-
 /**
  * The revoked token ids, as every instance sees them. Each instance rereads one version number at
  * most every refresh interval and the list only when the number moved, so a revocation applies on
@@ -20,7 +17,6 @@ export class RevocationList {
   private version = -1;
   private revoked = new Set<string>();
   private readAt = 0;
-  private okAt = 0;
   private reading: Promise<void> | null = null;
 
   constructor(
@@ -28,9 +24,9 @@ export class RevocationList {
     private readonly refreshMs: number,
   ) {}
 
-  /** Refuses a revoked token; fails closed when the list has not been readable for too long. */
+  /** Refuses a revoked token, as far as the list last read says. */
   async check(jti: string, now = Date.now()): Promise<void> {
-    if (now - this.readAt >= this.refreshMs || this.version < 0) await this.refresh(now);
+    if (now - this.readAt >= this.refreshMs) await this.refresh(now);
     if (this.revoked.has(jti)) throw new AppError('TOKEN_REVOKED', `The token ${jti} was revoked`);
   }
 
@@ -55,12 +51,13 @@ export class RevocationList {
         this.revoked = new Set(ids);
         this.version = version;
       }
+    } catch {
+      // The list read last stays in force until the next interval's read. Failing here would
+      // not be safer: a revocation is itself a database write, and whatever the token then asks for
+      // needs the same database, so a decision is denied GATEWAY_UNAVAILABLE and spooled as before
+      // instead of being refused unrecorded.
+    } finally {
       this.readAt = now;
-      this.okAt = now;
-    } catch (error) {
-      if (this.version < 0 || now - this.okAt > MAX_STALE_MS) {
-        throw new AppError('GATEWAY_UNAVAILABLE', 'The gateway cannot read the revoked tokens');
-      }
     }
   }
 }
