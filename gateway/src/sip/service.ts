@@ -44,7 +44,7 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
   await dialers.start();
   const outcomes = new SignalledOutcomes(gate.db, log);
   const signing = config.stir ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u)) : null;
-  const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile)) : null;
+  const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile), Date.now, config.verifyIdentity.minimumAttestation) : null;
   const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing, verifier);
 
   const worker = startWorker(config);

@@ -19,6 +19,7 @@ export const REASON_PHRASES: Record<number, string> = {
   482: 'Loop Detected',
   483: 'Too Many Hops',
   484: 'Address Incomplete',
+  428: 'Use Identity Header',
   436: 'Bad Identity Info',
   437: 'Unsupported Credential',
   438: 'Invalid Identity Header',
