@@ -38,22 +38,33 @@ function inbox(): Inbox & { push(text: string): void } {
 /** A UDP socket that sends raw bytes and keeps every datagram it receives. */
 export class UdpPeer {
   readonly inbox = inbox();
+  /** Datagrams received, kept or not. */
+  count = 0;
+  /** Called with each datagram and where it came from (a trunk answering, for instance). */
+  onMessage: ((text: string, from: { address: string; port: number }) => void) | null = null;
   private constructor(
     private readonly socket: dgram.Socket,
     readonly host: string,
     readonly port: number,
+    keep: boolean,
   ) {
-    socket.on('message', (bytes) => this.inbox.push(bytes.toString('latin1')));
+    socket.on('message', (bytes, rinfo) => {
+      this.count++;
+      const text = bytes.toString('latin1');
+      if (keep) this.inbox.push(text);
+      this.onMessage?.(text, rinfo);
+    });
   }
 
-  static async bind(host = '127.0.0.1', port = 0): Promise<UdpPeer> {
+  /** `keep: false` only counts what arrives, for floods. */
+  static async bind(host = '127.0.0.1', port = 0, keep = true): Promise<UdpPeer> {
     const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => resolve());
     });
     socket.on('error', () => undefined);
-    return new UdpPeer(socket, host, socket.address().port);
+    return new UdpPeer(socket, host, socket.address().port, keep);
   }
 
   send(bytes: Buffer | string, port: number, host = '127.0.0.1'): Promise<void> {
@@ -70,23 +81,31 @@ export class UdpPeer {
 export class TcpPeer {
   readonly inbox = inbox();
   private text = '';
+  /** Responses received (status lines seen), kept or not. */
+  count = 0;
   closed = false;
-  private constructor(readonly socket: net.Socket) {
+  private constructor(
+    readonly socket: net.Socket,
+    keep: boolean,
+  ) {
     socket.on('data', (chunk) => {
-      this.text += chunk.toString('latin1');
+      const text = chunk.toString('latin1');
+      this.count += text.match(/^SIP\/2\.0 \d{3} /gm)?.length ?? 0;
+      if (!keep) return;
+      this.text += text;
       this.inbox.push(this.text);
     });
     socket.on('error', () => undefined);
     socket.on('close', () => (this.closed = true));
   }
 
-  static async connect(port: number, localAddress = '127.0.0.1', host = '127.0.0.1'): Promise<TcpPeer> {
+  static async connect(port: number, localAddress = '127.0.0.1', host = '127.0.0.1', keep = true): Promise<TcpPeer> {
     const socket = net.connect({ port, host, localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('error', reject);
     });
-    return new TcpPeer(socket);
+    return new TcpPeer(socket, keep);
   }
 
   get localPort(): number {

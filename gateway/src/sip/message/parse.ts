@@ -12,11 +12,16 @@ import { parseVia } from './via';
  * the bytes are dropped (§16.3, RFC 4475 §3.1.2).
  */
 export class SipParseError extends Error {
-  constructor(
-    message: string,
-    readonly partial: SipMessage | null = null,
-  ) {
+  readonly partial: SipMessage | null;
+
+  constructor(message: string, partial: SipMessage | null = null) {
+    // Refusing bad input is an outcome, not a fault: a stack trace would be useless, and capturing
+    // one for every hostile datagram is most of the cost of refusing it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.partial = partial;
   }
 
   /**
