@@ -115,9 +115,14 @@ export class ProxyCore {
       else this.onResponse(msg);
     } catch (error) {
       this.stats.dropped++;
-      this.stats.internalErrors++;
-      this.log.error({ err: error }, 'SIP message dropped after an internal error');
+      this.internalError(error);
     }
+  }
+
+  /** A fault of ours: counted and logged, never let out, where it would end the SIP thread. */
+  private internalError(error: unknown): void {
+    this.stats.internalErrors++;
+    this.log.error({ err: error }, 'SIP message dropped after an internal error');
   }
 
   // ── requests ────────────────────────────────────────────────────────────────────────────────
@@ -171,7 +176,7 @@ export class ProxyCore {
     const popped = popOwnRoutes(msg, this.isOurs);
     // A To tag means a re-INVITE: routed only with our dialog token, and never decided as a new call.
     if (tagOf(msg.get('to')) !== null) return this.forwardInDialogInvite(ctx, this.tokens.admits(msg, popped));
-    void this.admitAndForward(ctx);
+    this.admitAndForward(ctx).catch((error) => this.internalError(error));
   }
 
   /** §16.3: the checks before anything is forwarded or decided. */
