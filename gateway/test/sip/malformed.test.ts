@@ -118,4 +118,31 @@ describe('malformed requests to the running SIP proxy: answered 400 with a Warni
       tcp.close();
     }
   });
+
+  it('garbage on a TCP connection (no header end, binary noise, a lying Content-Length) costs at most that connection; the proxy answers on a new one', async () => {
+    const before = await g.sip.stats();
+    const garbage = [
+      Buffer.alloc(20_000, 'A'),
+      Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+      `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nContent-Length: 60000\r\n\r\n${'x'.repeat(100)}`,
+      'INVITE sip:x SIP/2.0\r\nl: 99999999999999999999\r\n\r\n',
+      '\r\n\r\n\r\n\u0000\r\n\r\nSIP/2.0 200 OK\r\n\r\n',
+    ];
+    for (const bytes of garbage) {
+      const tcp = await TcpPeer.connect(g.port);
+      await tcp.write(bytes);
+      tcp.close();
+    }
+    const tcp = await TcpPeer.connect(g.port);
+    try {
+      await tcp.write(request({ host: '127.0.0.1', port: tcp.localPort }, 'TCP'));
+      assert.ok(await tcp.inbox.waitFor((t) => /SIP\/2\.0 200 OK\r\n/.test(t)), 'a valid OPTIONS on a new connection is answered 200');
+    } finally {
+      tcp.close();
+    }
+    const stats = await g.sip.stats();
+    assert.equal(stats.internalErrors, 0);
+    assert.equal(stats.forwarded, before.forwarded);
+    assert.deepEqual(trunk.received, []);
+  });
 });
