@@ -176,7 +176,17 @@ export class ProxyCore {
     const popped = popOwnRoutes(msg, this.isOurs);
     // A To tag means a re-INVITE: routed only with our dialog token, and never decided as a new call.
     if (tagOf(msg.get('to')) !== null) return this.forwardInDialogInvite(ctx, this.tokens.admits(msg, popped));
-    this.admitAndForward(ctx).catch((error) => this.internalError(error));
+    this.admitAndForward(ctx).catch((error) => this.failInvite(ctx, error));
+  }
+
+  /** A fault while deciding or forwarding: fail closed with 500, releasing the pending call. */
+  private failInvite(ctx: InviteContext, error: unknown): void {
+    this.internalError(error);
+    try {
+      this.respondInvite(ctx, 500);
+    } catch (again) {
+      this.internalError(again);
+    }
   }
 
   /** §16.3: the checks before anything is forwarded or decided. */
