@@ -44,7 +44,7 @@ describe('SIP fuzz: tens of thousands of mutated messages over UDP and TCP again
     const stats = await statsOf(g);
     t.diagnostic(JSON.stringify({ udp, tcp, stats }));
     assert.equal(stats.internalErrors, 0, 'no message made the proxy throw');
-    assert.ok(stats.received >= udp.sent * 0.9, `the proxy took in most datagrams: ${JSON.stringify(stats)}`);
+    assert.ok(udp.received >= udp.sent * 0.9, `the proxy took in most datagrams: ${JSON.stringify(udp)}`);
     assert.ok(stats.badRequests > 0 && stats.dropped > 0 && stats.refused > 0, `malformed requests were answered 400, others dropped, INVITEs refused: ${JSON.stringify(stats)}`);
     assert.ok(udp.answers > 0 && tcp.answers > 0, `answers came back over UDP (${udp.answers}) and TCP (${tcp.answers})`);
     assert.equal(stats.forwarded, 0, 'no mutated message was forwarded');

@@ -13,6 +13,8 @@ export interface FuzzTarget {
 
 export interface FuzzResult {
   sent: number;
+  /** How many the proxy took in (UDP: datagrams may be lost; TCP: the framer joins and splits). */
+  received: number;
   /** Datagrams or TCP bytes that came back to the fuzzing source. */
   answers: number;
   /** TCP connections the proxy closed on us (garbage it could not frame). */
@@ -39,13 +41,14 @@ export async function fuzzUdp(target: FuzzTarget, count: number, seed: number, s
   try {
     for (let n = 0; n < count; n++) {
       const sending = peer.send(mutated(random, addresses, n), target.port, target.host);
-      if (n % 500 === 499) {
+      // At most ~200 datagrams in flight: within even a default 208 KiB socket buffer (rmem_max).
+      if (n % 100 === 99) {
         await sending;
-        await keepUp(target, base, n + 1, 1000);
+        await keepUp(target, base, n + 1, 200);
       }
     }
     await keepUp(target, base, count, 0);
-    return { sent: count, answers: peer.count, closedByProxy: 0 };
+    return { sent: count, received: (await target.stats()).received - base, answers: peer.count, closedByProxy: 0 };
   } finally {
     await peer.close();
   }
@@ -56,9 +59,10 @@ export async function fuzzUdp(target: FuzzTarget, count: number, seed: number, s
  * so that the stream framer sees messages whose Content-Length lies about where the next begins.
  * A connection the proxy closes is replaced by a new one.
  */
-export async function fuzzTcp(target: FuzzTarget, count: number, seed: number, source = '127.0.0.2', perConnection = 50): Promise<FuzzResult> {
+export async function fuzzTcp(target: FuzzTarget, count: number, seed: number, source = '127.0.0.2', perConnection = 10): Promise<FuzzResult> {
   const random = prng(seed);
-  const result: FuzzResult = { sent: 0, answers: 0, closedByProxy: 0 };
+  const result: FuzzResult = { sent: 0, received: 0, answers: 0, closedByProxy: 0 };
+  const base = (await target.stats()).received;
   while (result.sent < count) {
     const conn = await TcpPeer.connect(target.port, source, target.host, false);
     const addresses: Addresses = { proxy: `${target.host ?? '127.0.0.1'}:${target.port}`, source: `${source}:${conn.localPort}`, callee: target.callee, caller: target.caller };
@@ -71,5 +75,6 @@ export async function fuzzTcp(target: FuzzTarget, count: number, seed: number, s
     result.answers += conn.count;
     conn.close();
   }
+  result.received = (await target.stats()).received - base;
   return result;
 }
