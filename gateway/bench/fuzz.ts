@@ -33,12 +33,15 @@ export async function fuzzBench(): Promise<void> {
     const tcp = await fuzzTcp(target, TCP_MESSAGES, SEED + 1);
     const seconds = (Date.now() - started) / 1000;
     const after = process.memoryUsage().rss;
+    // Transactions linger up to 64*T1 (3.2 s here) after their last message.
+    await new Promise((r) => setTimeout(r, 5000));
+    const settled = process.memoryUsage().rss;
     const s = await stats();
     const crashes = (s.internalErrors ?? 0) + (alive ? 0 : 1);
     console.log(`SIP fuzz: ${udp.sent + tcp.sent} mutated messages sent (${udp.sent} UDP, ${tcp.sent} TCP on ${Math.ceil(tcp.sent / 10)} connections, ${tcp.closedByProxy} closed by the proxy) in ${seconds.toFixed(1)} s`);
     console.log(`  crashes: ${crashes} (internal errors ${s.internalErrors ?? 'n/a'}, SIP thread ${alive ? 'alive' : 'DEAD'}); answers received: ${udp.answers} UDP, ${tcp.answers} TCP`);
     console.log(`  proxy counters: ${JSON.stringify(s)}; messages at the trunk: ${trunk.received.length}`);
-    console.log(`  resident memory: ${mb(before)} before, ${mb(after)} after`);
+    console.log(`  resident memory: ${mb(before)} before, ${mb(after)} after, ${mb(settled)} 5 s later`);
   } finally {
     await trunk.close();
     await g.close();
