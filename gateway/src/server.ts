@@ -21,6 +21,7 @@ import { registryRoutes } from './api/routes/registries';
 import { callingBanRoutes } from './api/routes/calling-bans';
 import { registrationRoutes } from './api/routes/registrations';
 import { relationshipRoutes } from './api/routes/relationships';
+import { sipAccountRoutes } from './api/routes/sip-accounts';
 import { sipDialerRoutes } from './api/routes/sip-dialers';
 import { tenantRoutes } from './api/routes/tenants';
 import { SHARED_SCHEMAS } from './api/schemas/common';
@@ -64,7 +65,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, sipDialerRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, sipDialerRoutes, sipAccountRoutes]) {
     await app.register(routes);
   }
   return app;
