@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Db } from '../storage/db';
+import type { SipAccountDirectory } from './auth/accounts';
 import { listSipDialers, type SipDialer } from '../storage/sip-dialers';
 
 export interface DialerMatch {
@@ -21,11 +22,15 @@ interface Entry {
 export class DialerDirectory {
   private entries: Entry[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Told the listed sources after every reload (the SIP thread challenges everyone else). */
+  onReload: ((sources: string[]) => void) | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly refreshMs: number,
     private readonly onError: (error: unknown) => void,
+    /** The digest accounts, reloaded on the same schedule. */
+    private readonly accounts: SipAccountDirectory | null = null,
   ) {}
 
   async start(): Promise<void> {
@@ -39,6 +44,7 @@ export class DialerDirectory {
   }
 
   async reload(): Promise<void> {
+    await this.accounts?.reload();
     const dialers = await listSipDialers(this.db);
     this.entries = dialers
       .map((dialer) => {
@@ -51,6 +57,11 @@ export class DialerDirectory {
       })
       // The most specific network wins: a single dialer inside a tenant's wider range.
       .sort((a, b) => b.prefix - a.prefix);
+    this.onReload?.(this.sources());
+  }
+
+  sources(): string[] {
+    return this.entries.map((e) => e.dialer.source);
   }
 
   match(address: string): DialerMatch | null {

@@ -16,4 +16,9 @@ export type FromWorker =
   | { type: 'closed' };
 
 /** Messages from the main thread to the SIP thread. */
-export type ToWorker = { type: 'verdict'; id: number; verdict: Verdict | null; error: string | null } | { type: 'stats' } | { type: 'close' };
+export type ToWorker =
+  | { type: 'verdict'; id: number; verdict: Verdict | null; error: string | null }
+  /** The address allow-list after a reload: INVITEs from elsewhere must authenticate. */
+  | { type: 'sources'; sources: string[] }
+  | { type: 'stats' }
+  | { type: 'close' };

@@ -13,7 +13,8 @@ import { newNict, reduceNict, type NictEvent, type NictState } from '../transact
 import { newNist, reduceNist, type NistEvent, type NistState } from '../transaction/nist';
 import { Transaction, type TransactionUser } from '../transaction/transaction';
 import type { Action, TimerName } from '../transaction/types';
-import type { Peer, Proto, Transport } from '../transport/types';
+import { isStream, type Peer, type Proto, type Transport } from '../transport/types';
+import type { InviteGate } from '../auth/challenge';
 import { loopHash, newBranch, statelessBranch } from './branch';
 import { buildCancel } from './cancel';
 import { nextHop, popOwnRoutes, stampVia, viaTarget } from './route';
@@ -87,6 +88,7 @@ export class ProxyCore {
     private readonly observer: CallObserver | null,
     private readonly clock: Clock,
     private readonly log: ProxyLog,
+    private readonly gate: InviteGate | null = null,
   ) {
     this.tokens = new RouteTokens(Buffer.from(config.routeKey, 'hex'));
   }
@@ -151,6 +153,12 @@ export class ProxyCore {
       // §21.5.4: an overloaded element answers 503 with Retry-After, statelessly, keeping no state for it.
       this.stats.refused++;
       return this.sendUpstream(buildResponse(msg, 503, [['Retry-After', String(this.config.retryAfterSeconds)]]), peer);
+    }
+    if (msg.method === 'INVITE' && this.gate && tagOf(msg.get('to')) === null) {
+      // An initial INVITE that must authenticate first is answered here with no state at all,
+      // and to the packet's own source address (see auth/challenge.ts).
+      const answer = this.gate.check(msg, peer);
+      if (answer) return this.sendTo(peer, answer);
     }
     if (msg.method === 'INVITE') return this.onInvite(msg, peer, key);
     const nist = this.newNist(key, peer);
@@ -236,6 +244,8 @@ export class ProxyCore {
     out.setRequestUri(this.trunkUri(ctx.request));
     out.remove(this.config.campaignHeader);
     out.remove(this.config.modeHeader);
+    // §22.3: credentials for our own realm end here; the trunk has no use for them.
+    out.remove('proxy-authorization');
     for (const [name, value] of verdict.headers) out.append(name, value);
     const { trunk } = this.config;
     this.forwardInvite(ctx, out, { proto: trunk.proto, host: trunk.host, port: trunk.port }, true);
@@ -246,7 +256,7 @@ export class ProxyCore {
     const uri = parseUri(request.uri);
     const rawUser = /^sips?:([^@]+)@/i.exec(request.uri)?.[1] ?? (uri?.scheme === 'tel' ? uri.user : null);
     const { trunk } = this.config;
-    const transport = trunk.proto === 'tcp' ? ';transport=tcp' : '';
+    const transport = trunk.proto === 'udp' ? '' : `;transport=${trunk.proto}`;
     return `sip:${rawUser ? rawUser.split(';')[0] + '@' : ''}${trunk.host}:${trunk.port}${transport}${uri?.scheme === 'tel' ? ';user=phone' : ''}`;
   }
 
@@ -499,7 +509,7 @@ export class ProxyCore {
 
   /** §18.2.2: over TCP, back on the connection the request came in on; over UDP, to received/rport. */
   private sendUpstream(response: SipMessage, source: Peer | null): void {
-    if (source?.proto === 'tcp') return this.sendTo(source, response);
+    if (source && isStream(source.proto)) return this.sendTo(source, response);
     const target = viaTarget(response);
     if (target) this.sendTo(target, response);
   }
@@ -507,7 +517,7 @@ export class ProxyCore {
   private sendTo(peer: Peer, msg: SipMessage, onError?: (error: Error) => void): void {
     const transport = this.transports.get(peer.proto) ?? this.transports.values().next().value;
     if (!transport) return;
-    const bytes = msg.serialize(transport.proto === 'tcp');
+    const bytes = msg.serialize(isStream(transport.proto));
     if (transport.proto === 'udp' && msg.isRequest && bytes.length > UDP_MTU_BOUND && !this.warnedMtu) {
       // §18.1.1: a request this large should go over a congestion-controlled transport. Sending it
       // anyway (fragmented) is the operator's choice of a UDP trunk; say so once.

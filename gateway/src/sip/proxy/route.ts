@@ -28,7 +28,7 @@ export function viaTarget(response: SipMessage): Peer | null {
   const via = parseVia(response.get('via') ?? '');
   if (!via) return null;
   const rport = Number(via.params.get('rport'));
-  const proto: Proto = via.transport === 'TCP' ? 'tcp' : 'udp';
+  const proto: Proto = via.transport === 'TCP' ? 'tcp' : via.transport === 'TLS' ? 'tls' : 'udp';
   return { proto, host: via.params.get('received') ?? bare(via.host), port: rport > 0 ? rport : via.port ?? 5060 };
 }
 
@@ -52,6 +52,8 @@ export function nextHop(msg: SipMessage): Peer | null {
   const route = msg.get('route');
   const uri = route ? parseNameAddr(route)?.uri : parseUri(msg.uri);
   if (!uri || uri.scheme === 'tel') return null;
-  const transport = (uri.params.get('transport') ?? 'udp').toLowerCase();
-  return { proto: transport === 'tcp' ? 'tcp' : 'udp', host: bare(uri.host), port: uri.port ?? 5060 };
+  // §26.2.2: a sips: URI is reached over TLS, on 5061 by default.
+  const transport = uri.scheme === 'sips' ? 'tls' : (uri.params.get('transport') ?? 'udp').toLowerCase();
+  const proto: Proto = transport === 'tcp' || transport === 'tls' ? transport : 'udp';
+  return { proto, host: bare(uri.host), port: uri.port ?? (proto === 'tls' ? 5061 : 5060) };
 }
