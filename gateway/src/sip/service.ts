@@ -9,8 +9,10 @@ import { DialerDirectory } from './dialers';
 import { ShakenSigning } from './identity/attestation';
 import { PassportSigner } from './identity/passport';
 import { IdentityVerifier, loadTrustedKeys } from './identity/verify';
+import type { SipMessage } from './message/message';
 import { parseMessage } from './message/parse';
 import { SignalledOutcomes } from './outcomes';
+import type { ProxyStats } from './proxy/proxy-core';
 import type { ProxyLog } from './proxy/types';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
@@ -20,6 +22,8 @@ export interface SipService {
   accounts: SipAccountDirectory;
   outcomes: SignalledOutcomes;
   listening: { proto: string; host: string; port: number }[];
+  /** The proxy's counters: what it received, answered, refused and dropped. */
+  stats(): Promise<ProxyStats>;
   close(): Promise<void>;
 }
 
@@ -44,11 +48,17 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
   await dialers.start();
   const outcomes = new SignalledOutcomes(gate.db, log);
   const signing = config.stir ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u)) : null;
-  const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile)) : null;
+  const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile), Date.now, config.verifyIdentity.minimumAttestation) : null;
   const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing, verifier, accounts);
 
   const worker = startWorker(config, dialers.sources());
   const send = (message: ToWorker) => worker.postMessage(message);
+  const statsWaiters: ((stats: ProxyStats) => void)[] = [];
+  const stats = () =>
+    new Promise<ProxyStats>((resolve) => {
+      statsWaiters.push(resolve);
+      send({ type: 'stats' });
+    });
   dialers.onReload = (sources) => send({ type: 'sources', sources });
   let closing = false;
   const ready = new Promise<FromWorker & { type: 'ready' }>((resolve, reject) => {
@@ -59,7 +69,14 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
         case 'failed':
           return reject(new Error(`SIP listeners could not start: ${message.message}`));
         case 'admit': {
-          const invite = parseMessage(Buffer.from(message.bytes));
+          // The SIP thread parsed these bytes already; should they not parse again, the call fails
+          // closed instead of an exception escaping into the main thread.
+          let invite: SipMessage;
+          try {
+            invite = parseMessage(Buffer.from(message.bytes));
+          } catch (error) {
+            return send({ type: 'verdict', id: message.id, verdict: null, error: (error as Error).message });
+          }
           admission.admit(invite, message.source).then(
             (verdict) => send({ type: 'verdict', id: message.id, verdict, error: null }),
             (error: Error) => send({ type: 'verdict', id: message.id, verdict: null, error: error.message }),
@@ -77,6 +94,9 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
           return;
         case 'log':
           return log[message.level](message.obj, message.msg);
+        case 'stats':
+          for (const waiter of statsWaiters.splice(0)) waiter(message.stats);
+          return;
         case 'closed':
           return;
       }
@@ -109,5 +129,5 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
     await stopAll();
     throw error;
   }
-  return { dialers, accounts, outcomes, listening, close: stopAll };
+  return { dialers, accounts, outcomes, listening, stats, close: stopAll };
 }

@@ -43,6 +43,7 @@ const transports: Transport[] = [];
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'verdict') return admission.settle(message.id, message.verdict, message.error);
+  if (message.type === 'stats') return post({ type: 'stats', stats: { ...proxy.stats } });
   if (message.type === 'sources') return challenger.setSources(message.sources);
   if (message.type === 'close') void close();
 });
