@@ -1,3 +1,4 @@
+import { decisionPayloadHead } from '../decisions/record';
 import type { EventType } from './events';
 
 /** A row as the trail says it should be: column name to value. */
@@ -6,6 +7,7 @@ export type Expected = Record<string, unknown>;
 interface SubjectEventLike {
   type: string;
   payload: unknown;
+  startsWith(prefix: string): boolean;
 }
 
 /**
@@ -23,6 +25,13 @@ export interface Binding {
   /** The row's id named inside the payload (the subject column itself is not hashed). */
   idOf(payload: unknown): unknown;
   expected(payload: unknown): Expected;
+  /** Columns read besides the compared fields, for `agrees`. */
+  extraColumns?: string[];
+  /**
+   * A shortcut for the common case, without parsing the event: true when the row certainly agrees
+   * with its only event; false sends it to the field-by-field comparison.
+   */
+  agrees?(row: Record<string, any>, event: SubjectEventLike): boolean;
 }
 
 type Json = Record<string, any>;
@@ -45,6 +54,9 @@ const decisions: Binding = {
     { column: 'rule_ids', kind: 'json' },
   ],
   latest: last,
+  extraColumns: ['instance_id'],
+  // The event's payload was assembled from the row's columns: its head is a pure function of them.
+  agrees: (row, event) => event.startsWith(decisionPayloadHead(row as Parameters<typeof decisionPayloadHead>[0])),
   idOf: (p) => (p as Json).decision?.id,
   expected(p) {
     const d = (p as Json).decision;
