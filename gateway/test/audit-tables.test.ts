@@ -5,6 +5,7 @@ import { reconcileTables, type TableFinding, type TablesReport } from '../src/au
 import { BINDINGS } from '../src/audit/table-bindings';
 import { restoreOptOuts } from '../src/audit/restore-opt-outs';
 import { verifyDatabase } from '../src/audit/verify-db';
+import { fromRow, toRow } from '../src/decisions/record';
 import { ENGINES } from './support/db';
 import { startTestGateway, type TestGateway, type World } from './support/gateway';
 
@@ -155,6 +156,35 @@ for (const engine of ENGINES) {
       assert.equal((await db('opt_outs').where({ id: optOutId }).first()).scope, 'tenant');
       assert.equal((await gw.decide(world, callee)).json().allow, false);
       assert.equal((await verify()).ok, true);
+    });
+
+    it('a revoked consent verifies, and one revived in its table is named', async () => {
+      const db = gw.gate.db;
+      await gw.ok(`/v1/consents/${consentId}/revoke`, world.dialer, { reason: 'asked by phone' }, 200);
+      assert.equal((await verify()).ok, true);
+      const revokedAt = (await db('consents').where({ id: consentId }).first()).revoked_at;
+      await db('consents').where({ id: consentId }).update({ revoked_at: null });
+      try {
+        const [finding] = findingsOf(await verify(), 'consents', consentId);
+        assert.deepEqual(finding.differs, [{ field: 'revoked_at', table: null, trail: Number(revokedAt) }]);
+      } finally {
+        await db('consents').where({ id: consentId }).update({ revoked_at: revokedAt });
+      }
+    });
+
+    it('fail-closed denials drained from the spool verify, rows and events together', async () => {
+      const record = fromRow(toRow({ id: `dec_spooled_${engine}`, decidedAt: Date.now(), instanceId: 'x', call: { tenantId: world.tenantId, campaignId: world.campaignId, callee, caller: null }, allow: false, reasons: [], nextAllowedAt: null, policyRevision: 'unknown', ruleIds: [], input: {}, timing: { queuedUs: 0, engineUs: 0, batchSize: 1 } }));
+      gw.gate.spool.append([toRow(record)]);
+      assert.equal((await verify()).ok, true, 'a denial still in the spool has neither row nor event');
+      assert.equal(await gw.gate.spool.drain(gw.gate.db), 1);
+      const report = await verify();
+      assert.equal(report.ok, true, JSON.stringify(report.tables.findings));
+    });
+
+    it('verification while decisions are being written reports no mismatch', async () => {
+      const writing = Promise.all(Array.from({ length: 200 }, () => gw.decide(world, nextCallee())));
+      const [report] = await Promise.all([verify(), writing]);
+      assert.equal(report.ok, true, JSON.stringify(report.tables.findings));
     });
 
     it('after a retention purge, a row whose event content was purged may be gone', async () => {
