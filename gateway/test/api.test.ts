@@ -119,7 +119,7 @@ for (const engine of ENGINES) {
       const callee = nextCallee();
       await gw.consent(world, callee);
       const attemptedAt = new Date(Date.now() - 60_000).toISOString();
-      const res = await gw.ok('/v1/call-history', world.dialer, { attempts: [1, 2, 3].map(() => ({ callee, caller: world.caller, attemptedAt })) });
+      const res = await gw.ok('/v1/call-history', world.dialer, { attempts: [1, 2, 3].map((i) => ({ callee, caller: world.caller, attemptedAt: new Date(Date.parse(attemptedAt) - i * 1000).toISOString() })) });
       assert.equal(res.imported, 3);
       assert.deepEqual(codes((await gw.decide(world, callee)).json()), ['FREQUENCY_CAP_EXCEEDED']);
     });
