@@ -229,7 +229,7 @@ for (const engine of ENGINES) {
       const cases: [string, () => Promise<{ statusCode: number; json: () => any }>, number, string][] = [
         ['malformed JSON', () => gw.app.inject({ method: 'POST', url: '/v1/decisions', headers: { authorization: `Bearer ${world.dialer}`, 'content-type': 'application/json' }, payload: '{"campaignId":' }), 400, 'MALFORMED_JSON'],
         ['a number that is not E.164', () => gw.call('POST', '/v1/decisions', world.dialer, { campaignId: world.campaignId, callee: '13800138000' }), 400, 'VALIDATION_FAILED'],
-        ['an unallocated number', () => gw.call('POST', '/v1/decisions', world.dialer, { campaignId: world.campaignId, callee: '+8610000' }), 400, 'INVALID_NUMBER'],
+        ['an unallocated number', () => gw.call('POST', '/v1/decisions', world.dialer, { campaignId: world.campaignId, callee: '+8612000' }), 400, 'INVALID_NUMBER'],
         ['an unknown campaign', () => gw.call('POST', '/v1/decisions', world.dialer, { campaignId: 'cmp_nope', callee: CALLEE }), 404, 'CAMPAIGN_NOT_FOUND'],
         ['no token', () => gw.call('POST', '/v1/decisions', null, { campaignId: world.campaignId, callee: CALLEE }), 401, 'AUTH_REQUIRED'],
         ['a forged token', () => gw.call('POST', '/v1/decisions', jwt.sign({ role: 'dialer', tenant: world.tenantId }, 'not-the-secret-not-the-secret-000', { subject: 'x', issuer: 'callgate' }), { campaignId: world.campaignId, callee: CALLEE }), 401, 'TOKEN_INVALID'],
