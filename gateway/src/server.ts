@@ -9,6 +9,7 @@ import { JOB_STREAM } from './audit/trail';
 import type { GatewayContext } from './api/context';
 import { installErrorHandling } from './api/error-handler';
 import { auditRoutes } from './api/routes/audit';
+import { auditProofRoutes } from './api/routes/audit-proofs';
 import { callRoutes } from './api/routes/calls';
 import { callerNumberRoutes } from './api/routes/caller-numbers';
 import { campaignRoutes } from './api/routes/campaigns';
@@ -64,7 +65,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auth, { secret: gate.signingSecret, db: gate.db });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, sipDialerRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes]) {
     await app.register(routes);
   }
   return app;

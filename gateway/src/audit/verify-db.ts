@@ -2,7 +2,10 @@ import type { Db } from '../storage/db';
 import { GENESIS } from './canonical';
 import { ChainChecker, chainPages, type BadRecord } from './chain-scan';
 import { purgeCutoff } from './purge';
-import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
+import { listSeals, sealSignatureValid, type Seal } from './seals';
+import { verifyStoredCheckpoints } from './stored-checkpoints';
+import { keyDirectory, type TrustedKeys } from './trust';
+import type { CheckpointsReport } from './verify-checkpoint';
 
 export interface ChainReport {
   chain: string;
@@ -18,6 +21,16 @@ export interface VerifyReport {
   records: number;
   chains: ChainReport[];
   firstBad?: BadRecord;
+  /** The stored checkpoints checked against the records (the newest, and the newest witnessed). */
+  checkpoints?: CheckpointsReport;
+  /** "records 1–N witnessed by K at T": how far the log is anchored outside this database. */
+  witnessed?: string | null;
+}
+
+/** The keys verification trusts: pinned by fingerprint, never taken from the database. */
+export interface Trust {
+  gateway: TrustedKeys;
+  witnesses: TrustedKeys;
 }
 
 /**
@@ -25,11 +38,13 @@ export interface VerifyReport {
  * sequence numbers, the head row, and every seal (signature, and the sealed record still there
  * with the sealed hash — so deleting the newest records and rewinding the head is caught).
  */
-export async function verifyDatabase(db: Db): Promise<VerifyReport> {
+export async function verifyDatabase(db: Db, trust?: Trust): Promise<VerifyReport> {
   const heads = new Map((await db('audit_chains').select('chain_id', 'seq', 'head_hash')).map((r) => [r.chain_id as string, { seq: Number(r.seq), hash: r.head_hash as string }]));
   const stored: string[] = await db('audit_events').distinct('chain_id').pluck('chain_id');
   const seals = await listSeals(db);
-  const keys = await publicKeys(db);
+  // Seals count only when signed by a pinned key: a key inserted into audit_keys is a candidate, not trust.
+  trust?.gateway.offer(await keyDirectory(db));
+  const keys = trust ? trust.gateway.keys() : new Map<string, string>();
   const purgedBefore = await purgeCutoff(db);
   const chainIds = [...new Set([...heads.keys(), ...stored, ...seals.map((s) => s.chain)])].sort();
   const report: VerifyReport = { ok: true, records: 0, chains: [] };
@@ -44,6 +59,12 @@ export async function verifyDatabase(db: Db): Promise<VerifyReport> {
     report.records += checker.records;
     if (checker.firstBad && !report.firstBad) report.firstBad = checker.firstBad;
   }
+  if (trust) {
+    report.checkpoints = await verifyStoredCheckpoints(db, trust.gateway, trust.witnesses);
+    report.witnessed = report.checkpoints.witnessed;
+    const bad = report.checkpoints.firstBad;
+    if (bad && !report.firstBad) report.firstBad = { chain: bad.chain ?? '', seq: bad.seq ?? 0, problem: bad.problem };
+  }
   report.ok = report.firstBad === undefined;
   return report;
 }
@@ -55,7 +76,7 @@ function checkHead(checker: ChainChecker, head: { seq: number; hash: string } | 
 
 function checkSeals(checker: ChainChecker, seals: Seal[], keys: Map<string, string>): void {
   for (const seal of seals) {
-    if (!sealSignatureValid(seal, keys)) return checker.fail(seal.seq, `the seal of record ${seal.seq} has no valid signature`);
+    if (!sealSignatureValid(seal, keys)) return checker.fail(seal.seq, `the seal of record ${seal.seq} has no valid signature by a pinned key (key ${seal.keyId})`);
     if (seal.seq > checker.lastSeq) return checker.fail(checker.lastSeq + 1, `records ${checker.lastSeq + 1}..${seal.seq} were sealed and are missing`);
     const hash = checker.hashesAt.get(seal.seq);
     if (hash !== seal.hash) return checker.fail(seal.seq, `record ${seal.seq} differs from its seal`);

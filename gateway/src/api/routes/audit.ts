@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { EVENT_TYPES } from '../../audit/events';
 import type { ExportFilter } from '../../audit/export';
 import { createExport, exportFileExists, findExport } from '../../audit/exports';
+import { trustOf } from '../../audit/open';
 import { personTrail } from '../../audit/person';
 import { verifyDatabase } from '../../audit/verify-db';
 import { AppError } from '../../errors';
@@ -188,7 +189,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       config: { roles: ['auditor', 'admin'] },
       schema: {
         tags: ['audit'],
-        summary: 'Verify every chain in the database: links, payloads, heads and signed seals',
+        summary: 'Verify every chain in the database: links, payloads, heads, seals and checkpoints signed by pinned keys',
         security: bearerSecurity,
         response: {
           200: {
@@ -202,13 +203,15 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
                 items: { type: 'object', properties: { chain: { type: 'string' }, records: { type: 'integer' }, lastSeq: { type: 'integer' }, headHash: { type: 'string' }, sealedSeq: { type: ['integer', 'null'] }, ok: { type: 'boolean' } } },
               },
               firstBad: badRecord,
+              witnessed: { type: ['string', 'null'], description: '"records 1–N witnessed by K at T"' },
+              checkpoints: open,
             },
           },
           ...errorResponses,
         },
       },
     },
-    async () => verifyDatabase(db),
+    async () => verifyDatabase(db, trustOf(audit)),
   );
 
   app.get(
@@ -216,7 +219,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['audit'],
-        summary: 'The public keys that sign seals and export manifests (PEM), to verify exports elsewhere',
+        summary: 'The public key that signs checkpoints, seals and manifests (PEM), and the directory of other keys; pin them by fingerprint',
         response: {
           200: {
             type: 'object',
