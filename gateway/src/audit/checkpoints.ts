@@ -88,6 +88,9 @@ const inventoryOf = (state: TreeState): ChainHead[] =>
  */
 export async function checkpointTrail(db: Db, signer: AuditSigner, origin: string): Promise<CheckpointResult> {
   return db.transaction(async (trx) => {
+    // SQLite: a write first takes the database's write lock (waiting busy_timeout for another process)
+    // instead of failing to upgrade a read lock later.
+    if (!isMysql(trx)) await trx('audit_settings').where({ k: 'tree' }).update({ k: 'tree' });
     const lockQuery = trx('audit_settings').where({ k: 'tree' }).select('v');
     const stateRow = await (isMysql(trx) ? lockQuery.forUpdate() : lockQuery).first();
     const state: TreeState = stateRow ? JSON.parse(stateRow.v) : { size: 0, hashes: [], inventory: {} };
