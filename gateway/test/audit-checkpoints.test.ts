@@ -13,7 +13,9 @@ import { keyIdOf } from '../src/audit/keys';
 import { consistencyProof, inclusionProof, leafHash, recordLeaf, subtreeRoot, verifyConsistency, verifyInclusion } from '../src/audit/merkle';
 import { trustOf } from '../src/audit/open';
 import { sealChains } from '../src/audit/seals';
-import { linkOfRow } from '../src/audit/trail';
+import { legacyLinkOfRow, linkOfRow } from '../src/audit/trail';
+import { spawn } from 'node:child_process';
+import { projectRoot } from '../src/paths';
 import { TrustedKeys } from '../src/audit/trust';
 import { verifyDatabase } from '../src/audit/verify-db';
 import { verifyDbAgainstCheckpoints } from '../src/audit/verify-checkpoint';
@@ -112,6 +114,18 @@ async function rehashChain(db: Db, chain: string, fromSeq: number): Promise<void
   }
   const last = rows.length > 0 ? Number(rows[rows.length - 1].seq) : fromSeq - 1;
   await db('audit_chains').where({ chain_id: chain }).update({ seq: last, head_hash: prev });
+}
+
+/** The CLI in its own process, without blocking this one (the gateway it talks to runs here). */
+function cli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'gateway/src/cli.ts'), ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 for (const engine of ENGINES) {
@@ -375,5 +389,81 @@ for (const engine of ENGINES) {
         if (gw2 !== gw) await gw2.close();
       }
     });
+
+    it('the subject id is inside the hashed link (cg2): a decision record re-attributed to another decision is named', async () => {
+      const restore = await snapshot(db);
+      const decision = (await gw.decide(world, callee())).json();
+      const record = await db('audit_events').where({ type: 'decision', subject_id: decision.id }).first();
+      assert.match(linkOfRow(record, GENESIS), /^cg2\|/);
+      await db('audit_events').where({ id: record.id }).update({ subject_id: 'dec_someone_else' });
+      const report = await verifyDatabase(db, trustOf(gw.gate.audit));
+      assert.equal(report.ok, false);
+      assert.deepEqual([report.firstBad?.chain, report.firstBad?.seq], [record.chain_id, Number(record.seq)]);
+      await restore();
+    });
+
+    it('records written with cg1 links, before subject ids were hashed, still verify and are checkpointed', async () => {
+      const restore = await snapshot(db);
+      const chain = 'legacy-instance/d0';
+      let prev = GENESIS;
+      const now = Date.now();
+      for (const seq of [1, 2]) {
+        const payload = JSON.stringify({ legacy: seq });
+        const row = { chain_id: chain, seq, at: now, type: 'decision', tenant_id: world.tenantId, campaign_id: null, callee_tag: null, subject_id: `dec_legacy_${seq}`, payload, payload_hash: sha256(payload), hash: '', purged_at: null };
+        row.hash = sha256(legacyLinkOfRow(row, prev));
+        prev = row.hash;
+        await db('audit_events').insert(row);
+      }
+      await db('audit_chains').insert({ chain_id: chain, seq: 2, head_hash: prev, created_at: now, updated_at: now });
+      const report = await verifyDatabase(db, trustOf(gw.gate.audit));
+      assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+      const cp = await checkpoint();
+      assert.equal(cp.inventory.find((h) => h.chain === chain)?.head, prev);
+      await restore();
+    });
+
+    if (engine === 'sqlite') {
+      it('callgate audit witness --once cosigns, refuses a rewritten log, and audit verify --checkpoint proves the database against what it kept', async () => {
+        const restore = await snapshot(db);
+        const address = await gw.app.listen({ port: 0, host: '127.0.0.1' });
+        try {
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witness-cli-'));
+          const keyFile = path.join(dir, 'witness-key.pem');
+          fs.writeFileSync(keyFile, witnessKey.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+          const state = path.join(dir, 'state');
+          const gatewayKey = gw.gate.audit.signer.keyId;
+          const witnessCli = () => cli(['audit', 'witness', '--once', '--gateway', address, '--token', gw.token('auditor', null, 'witness'), '--key', keyFile, '--state', state, '--trust', gatewayKey], { DATA_DIR: dir });
+          const first = await checkpoint();
+          const one = await witnessCli();
+          assert.equal(one.status, 0, one.stdout + one.stderr);
+          assert.deepEqual([JSON.parse(one.stdout).size, JSON.parse(one.stdout).posted], [first.size, true]);
+          for (let i = 0; i < 3; i++) await gw.decide(world, callee());
+          const second = await checkpoint();
+          const two = await witnessCli();
+          assert.equal(two.status, 0, two.stdout + two.stderr);
+          assert.deepEqual([JSON.parse(two.stdout).previousSize, JSON.parse(two.stdout).size], [first.size, second.size]);
+          assert.equal((await gw.call('GET', `/v1/audit/checkpoints?size=${second.size}`, gw.admin)).json().cosignatures[0].keyId, witnessId);
+          const verifyCli = () => cli(['audit', 'verify', '--checkpoint', state, '--trust', gatewayKey, '--witness-key', witnessId], { DATA_DIR: gw.gate.config.dataDir, INSTANCE_ID: 'auditor-cli' });
+          const good = await verifyCli();
+          assert.equal(good.status, 0, good.stdout + good.stderr);
+          assert.match(JSON.parse(good.stdout).witnessed, new RegExp(`^records 1–${second.size} witnessed by ${witnessId}`));
+          // The operator rewrites a decision made between the two checkpoints and re-signs with the gateway key.
+          const victim = await db('audit_events').where({ type: 'decision' }).andWhere('leaf_index', '>=', first.size).andWhere('leaf_index', '<', second.size).orderBy('leaf_index').first();
+          await db('audit_events').where({ id: victim.id }).update({ payload: victim.payload.replace('"allow":false', '"allow":true') });
+          await rehashChain(db, victim.chain_id, Number(victim.seq));
+          await resignAsKeyHolder();
+          const bad = await verifyCli();
+          assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+          const found = JSON.parse(bad.stdout).firstBad;
+          assert.equal(found.chain, victim.chain_id);
+          assert.ok(found.fromSeq <= Number(victim.seq) && Number(victim.seq) <= found.toSeq, JSON.stringify(found));
+          const refused = await witnessCli();
+          assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+          assert.match(JSON.parse(refused.stdout).problem, /rewritten|does not extend|cut back/);
+        } finally {
+          await restore();
+        }
+      });
+    }
   });
 }
