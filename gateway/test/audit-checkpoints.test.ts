@@ -9,7 +9,7 @@ import { cosignedBytes, type Checkpoint } from '../src/audit/checkpoint-format';
 import { checkpointTrail } from '../src/audit/checkpoints';
 import type { SignedManifest } from '../src/audit/export';
 import { exportDir } from '../src/audit/exports';
-import { keyIdOf } from '../src/audit/keys';
+import { CommandSigner, keyIdOf, loadSigner } from '../src/audit/keys';
 import { consistencyProof, inclusionProof, leafHash, recordLeaf, subtreeRoot, verifyConsistency, verifyInclusion } from '../src/audit/merkle';
 import { trustOf } from '../src/audit/open';
 import { sealChains } from '../src/audit/seals';
@@ -419,6 +419,33 @@ for (const engine of ENGINES) {
       assert.equal(report.ok, true, JSON.stringify(report.firstBad));
       const cp = await checkpoint();
       assert.equal(cp.inventory.find((h) => h.chain === chain)?.head, prev);
+      await restore();
+    });
+
+    it('an external signer command signs checkpoints; after a key rotation both keys verify, each only where pinned', async () => {
+      const restore = await snapshot(db);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signer-'));
+      const pair = crypto.generateKeyPairSync('ed25519');
+      fs.writeFileSync(path.join(dir, 'hsm.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      fs.writeFileSync(path.join(dir, 'hsm.pub'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
+      const script = path.join(dir, 'sign.js');
+      fs.writeFileSync(script, `const c=require('node:crypto'),f=require('node:fs');const m=f.readFileSync(0);process.stdout.write(c.sign(null,m,c.createPrivateKey(f.readFileSync(${JSON.stringify(path.join(dir, 'hsm.pem'))}))).toString('base64'))`);
+      const external = loadSigner(null, dir, { command: `"${process.execPath}" "${script}"`, publicKeyFile: path.join(dir, 'hsm.pub') });
+      assert.ok(external instanceof CommandSigner);
+      assert.throws(() => new CommandSigner('echo bm90IGEgc2lnbmF0dXJl', fs.readFileSync(path.join(dir, 'hsm.pub'), 'utf8')).sign('x'), /no valid Ed25519 signature/);
+      const before = await checkpoint();
+      await gw.decide(world, callee());
+      await external.register(db);
+      const rotated = (await checkpointTrail(db, external, gw.gate.audit.origin)).checkpoint!;
+      assert.equal(rotated.keyId, external.keyId);
+      const both = TrustedKeys.parse([gw.gate.audit.signer.keyId, external.keyId]);
+      both.offer([gw.gate.audit.signer.publicKeyPem, external.publicKeyPem]);
+      assert.equal((await verifyDbAgainstCheckpoints(db, [before, rotated], both, new TrustedKeys())).ok, true);
+      const onlyNew = TrustedKeys.parse([external.keyId]);
+      const report = await verifyDbAgainstCheckpoints(db, [before, { ...rotated, publicKey: external.publicKeyPem }], onlyNew, new TrustedKeys());
+      assert.equal(report.ok, false);
+      assert.match(report.firstBad!.problem, /no valid signature by a pinned key/);
+      assert.equal(report.firstBad!.size, before.size);
       await restore();
     });
 
