@@ -24,6 +24,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('signature', 200).notNullable();
     t.text('body').notNullable();
     t.text('inventory', 'mediumtext').notNullable();
+    /** Kept for good (one an hour); the others go after an hour unless a witness cosigned them. */
+    t.boolean('retained').notNullable().defaultTo(false);
+    t.index(['retained', 'issued_at']);
   });
   await knex.schema.createTable('audit_cosignatures', (t) => {
     utf8(t);

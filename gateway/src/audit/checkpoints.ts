@@ -9,6 +9,8 @@ import type { TrustedKeys } from './trust';
 
 /** How many new records one run of the sequencer takes; the next run takes the rest. */
 const BATCH = 20_000;
+/** Checkpoints are signed every few seconds; one an hour, the newest hour's and the witnessed ones are kept. */
+const RETAIN_EVERY_MS = 3_600_000;
 const UPDATE_CHUNK = 500;
 
 interface TreeState {
@@ -114,7 +116,11 @@ export async function checkpointTrail(db: Db, signer: AuditSigner, origin: strin
     state.size = range.size;
     state.hashes = range.toJSON().hashes;
     const checkpoint = signCheckpoint(signer, origin, range.size, range.root().toString('hex'), inventoryOf(state));
+    const issuedAt = Date.parse(checkpoint.issuedAt);
+    const [{ last }] = await trx('audit_checkpoints').where({ retained: true }).max({ last: 'issued_at' });
+    await pruneCheckpoints(trx, issuedAt);
     await trx('audit_checkpoints').insert({
+      retained: last === null || last === undefined || issuedAt - Number(last) >= RETAIN_EVERY_MS,
       size: checkpoint.size,
       root: checkpoint.root,
       issued_at: Date.parse(checkpoint.issuedAt),
@@ -127,6 +133,15 @@ export async function checkpointTrail(db: Db, signer: AuditSigner, origin: strin
     else await trx('audit_settings').insert({ k: 'tree', v: JSON.stringify(state) });
     return { checkpoint, added: accepted.length, refused };
   });
+}
+
+/** Removes checkpoints older than an hour that are neither kept for good nor cosigned: auditors and witnesses keep their own. */
+async function pruneCheckpoints(trx: Db, now: number): Promise<void> {
+  await trx('audit_checkpoints')
+    .where({ retained: false })
+    .andWhere('issued_at', '<', now - RETAIN_EVERY_MS)
+    .whereNotIn('size', trx('audit_cosignatures').select('size'))
+    .delete();
 }
 
 export function signCheckpoint(signer: AuditSigner, origin: string, size: number, root: string, inventory: ChainHead[]): Checkpoint {
