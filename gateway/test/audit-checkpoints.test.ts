@@ -88,7 +88,7 @@ describe('Merkle tree (RFC 9162 §2.1)', () => {
   });
 });
 
-const TABLES = ['audit_events', 'audit_chains', 'audit_seals', 'audit_keys', 'audit_checkpoints', 'audit_cosignatures', 'audit_settings'];
+const TABLES = ['audit_events', 'audit_leaves', 'audit_chains', 'audit_seals', 'audit_keys', 'audit_checkpoints', 'audit_cosignatures', 'audit_settings'];
 
 async function snapshot(db: Db): Promise<() => Promise<void>> {
   const saved = new Map<string, Record<string, unknown>[]>();
@@ -177,8 +177,8 @@ for (const engine of ENGINES) {
     const resignAsKeyHolder = async () => {
       await db('audit_cosignatures').delete();
       await db('audit_checkpoints').delete();
-      await db('audit_events').update({ leaf_index: null });
-      await db('audit_settings').where({ k: 'tree' }).update({ v: JSON.stringify({ size: 0, hashes: [], inventory: {} }) });
+      await db('audit_leaves').delete();
+      await db('audit_settings').where({ k: 'tree' }).update({ v: JSON.stringify({ size: 0, hashes: [], inventory: {}, highWater: 0, gaps: [] }) });
       await checkpoint();
     };
 
@@ -336,7 +336,7 @@ for (const engine of ENGINES) {
       const later = await db('audit_events').where({ chain_id: chain }).andWhere('seq', '>=', at).orderBy('seq', 'desc');
       for (const r of later) await db('audit_events').where({ id: r.id }).update({ seq: Number(r.seq) + 1 });
       const { id: _id, ...copy } = victim;
-      await db('audit_events').insert({ ...copy, subject_id: 'dec_forged', leaf_index: null });
+      await db('audit_events').insert({ ...copy, subject_id: 'dec_forged' });
       await rehashChain(db, chain, at);
       // Rows written again in sequence order, so that the re-signed tree takes them in that order.
       const rows = await db('audit_events').where({ chain_id: chain }).andWhere('seq', '>=', at).orderBy('seq');
@@ -449,6 +449,28 @@ for (const engine of ENGINES) {
       await restore();
     });
 
+    if (engine === 'mariadb') {
+      it('a record whose transaction commits after a later one was checkpointed gets the next leaf, and the log verifies', async () => {
+        const trail = gw.gate.audit.trail;
+        const event = (n: number) => ({ type: 'admin.action' as const, tenantId: null, subjectId: `late_${n}`, payload: { n } });
+        const open = await db.transaction();
+        try {
+          await trail.append(open, 'a0', [event(1)]);
+          const lateId = Number((await open('audit_events').where({ subject_id: 'late_1' }).first('id')).id);
+          await trail.record(db, async () => ({ result: null, events: [event(2)] }), 'a1');
+          const before = await checkpoint();
+          assert.ok(!(await db('audit_leaves').where({ event_id: lateId }).first()), 'not visible, not sequenced');
+          await open.commit();
+          const after = await checkpoint();
+          const leaf = await db('audit_leaves').where({ event_id: lateId }).first();
+          assert.ok(leaf && Number(leaf.leaf_index) >= before.size && Number(leaf.leaf_index) < after.size, JSON.stringify(leaf));
+          assert.equal((await checkKept([before, after])).ok, true);
+        } finally {
+          if (!open.isCompleted()) await open.rollback();
+        }
+      });
+    }
+
     if (engine === 'sqlite') {
       it('callgate audit witness --once cosigns, refuses a rewritten log, and audit verify --checkpoint proves the database against what it kept', async () => {
         const restore = await snapshot(db);
@@ -475,7 +497,7 @@ for (const engine of ENGINES) {
           assert.equal(good.status, 0, good.stdout + good.stderr);
           assert.match(JSON.parse(good.stdout).witnessed, new RegExp(`^records 1–${second.size} witnessed by ${witnessId}`));
           // The operator rewrites a decision made between the two checkpoints and re-signs with the gateway key.
-          const victim = await db('audit_events').where({ type: 'decision' }).andWhere('leaf_index', '>=', first.size).andWhere('leaf_index', '<', second.size).orderBy('leaf_index').first();
+          const victim = await db('audit_events as e').join('audit_leaves as l', 'l.event_id', 'e.id').where('e.type', 'decision').andWhere('l.leaf_index', '>=', first.size).andWhere('l.leaf_index', '<', second.size).orderBy('l.leaf_index').first('e.*');
           await db('audit_events').where({ id: victim.id }).update({ payload: victim.payload.replace('"allow":false', '"allow":true') });
           await rehashChain(db, victim.chain_id, Number(victim.seq));
           await resignAsKeyHolder();

@@ -9,29 +9,26 @@ import type { TrustedKeys } from './trust';
 
 /** How many new records one run of the sequencer takes; the next run takes the rest. */
 const BATCH = 20_000;
+const INSERT_CHUNK = 500;
 /** Checkpoints are signed every few seconds; one an hour, the newest hour's and the witnessed ones are kept. */
 const RETAIN_EVERY_MS = 3_600_000;
-const UPDATE_CHUNK = 500;
 
 interface TreeState {
   size: number;
   hashes: string[];
   inventory: Record<string, [number, string]>;
+  /** The highest record id sequenced. */
+  highWater: number;
+  /** Ids below the high-water mark not seen yet, with when first missed: a transaction still open, or rolled back. */
+  gaps: [number, number][];
 }
 
-interface NewRow {
-  id: number;
-  chain_id: string;
-  seq: number;
-  at: number;
-  type: string;
-  tenant_id: string | null;
-  campaign_id: string | null;
-  callee_tag: string | null;
-  subject_id: string | null;
-  payload_hash: string;
-  hash: string;
-}
+/** A transaction open this long after its id was taken has been rolled back: its gap is forgotten. */
+const GAP_TTL_MS = 10 * 60_000;
+
+type NewRow = [number, string, number, number, string, string | null, string | null, string | null, string | null, string, string];
+const COLUMNS = 'id, chain_id, seq, at, type, tenant_id, campaign_id, callee_tag, subject_id, payload_hash, hash';
+const NEW_SQL = `SELECT ${COLUMNS} FROM audit_events WHERE id > ? ORDER BY id LIMIT ?`;
 
 export interface CheckpointResult {
   checkpoint: Checkpoint | null;
@@ -39,39 +36,67 @@ export interface CheckpointResult {
   refused: BadRecord | null;
 }
 
-const NEW_ROWS_SQL =
-  'SELECT id, chain_id, seq, at, type, tenant_id, campaign_id, callee_tag, subject_id, payload_hash, hash FROM audit_events WHERE leaf_index IS NULL ORDER BY id LIMIT ?';
-
-async function newRows(trx: Db): Promise<NewRow[]> {
-  const result = await trx.raw(NEW_ROWS_SQL, [BATCH]);
-  const rows: Record<string, unknown>[] = isMysql(trx) ? result[0] : result;
-  return rows.map((r) => ({ ...(r as unknown as NewRow), id: Number(r.id), seq: Number(r.seq), at: Number(r.at) }));
+interface SqliteStatement {
+  raw(on: boolean): SqliteStatement;
+  all(...bindings: unknown[]): NewRow[];
+  run(...bindings: unknown[]): unknown;
 }
+const statements = new WeakMap<object, Map<string, SqliteStatement>>();
 
-const sqliteUpdates = new WeakMap<object, { run(...values: unknown[]): unknown }>();
-
-/** Gives each row its leaf index: one cached prepared statement per row on SQLite, CASE chunks on MySQL. */
-async function assignIndexes(trx: Db, rows: NewRow[], first: number): Promise<void> {
-  if (isMysql(trx)) {
-    for (let i = 0; i < rows.length; i += UPDATE_CHUNK) {
-      const chunk = rows.slice(i, i + UPDATE_CHUNK);
-      const cases = chunk.map(() => 'WHEN ? THEN ?').join(' ');
-      const bindings = chunk.flatMap((r, j) => [r.id, first + i + j]);
-      await trx.raw(`UPDATE audit_events SET leaf_index = CASE id ${cases} END WHERE id IN (${chunk.map(() => '?').join(',')})`, [...bindings, ...chunk.map((r) => r.id)]);
-    }
-    return;
-  }
+/** Runs one cached prepared statement on the transaction's SQLite connection (rows as arrays). */
+async function sqlite<T>(trx: Db, sql: string, use: (s: SqliteStatement) => T): Promise<T> {
   const conn = await trx.client.acquireConnection();
   try {
-    let update = sqliteUpdates.get(conn);
-    if (!update) {
-      update = conn.prepare('UPDATE audit_events SET leaf_index = ? WHERE id = ?') as { run(...values: unknown[]): unknown };
-      sqliteUpdates.set(conn, update);
+    let cache = statements.get(conn);
+    if (!cache) statements.set(conn, (cache = new Map()));
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = conn.prepare(sql) as SqliteStatement;
+      if (sql.startsWith('SELECT')) statement.raw(true);
+      cache.set(sql, statement);
     }
-    rows.forEach((r, j) => update!.run(first + j, r.id));
+    return use(statement);
   } finally {
     await trx.client.releaseConnection(conn);
   }
+}
+
+async function selectRows(trx: Db, sql: string, bindings: number[]): Promise<NewRow[]> {
+  const rows: NewRow[] = isMysql(trx) ? (await trx.raw(sql, bindings).options({ rowsAsArray: true }))[0] : await sqlite(trx, sql, (s) => s.all(...bindings));
+  return rows.map((r) => [Number(r[0]), r[1], Number(r[2]), Number(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10]]);
+}
+
+/**
+ * The records that became visible since the last run, in id order: those in the gaps left before
+ * (a transaction that committed after a later id was sequenced) first, then those past the
+ * high-water mark. On SQLite writers take turns and ids commit in order, so gaps only come from
+ * rollbacks; on MySQL a batch still open leaves one for a run or two.
+ */
+async function newRows(trx: Db, state: TreeState): Promise<NewRow[]> {
+  const late = state.gaps.length === 0 ? [] : await selectRows(trx, `SELECT ${COLUMNS} FROM audit_events WHERE id IN (${state.gaps.map(() => '?').join(',')}) ORDER BY id`, state.gaps.map((g) => g[0]));
+  return [...late, ...(await selectRows(trx, NEW_SQL, [state.highWater, BATCH]))];
+}
+
+/** Appends leaves: small insert-only rows, so the trail's own rows are never written twice. */
+async function insertLeaves(trx: Db, ids: number[], first: number): Promise<void> {
+  if (isMysql(trx)) {
+    for (let i = 0; i < ids.length; i += INSERT_CHUNK) await trx('audit_leaves').insert(ids.slice(i, i + INSERT_CHUNK).map((id, j) => ({ leaf_index: first + i + j, event_id: id })));
+    return;
+  }
+  await sqlite(trx, 'INSERT INTO audit_leaves (leaf_index, event_id) VALUES (?, ?)', (s) => ids.forEach((id, j) => s.run(first + j, id)));
+}
+
+/** The new gap list: old gaps still unseen and not expired, and ids skipped among the new rows. */
+function nextGaps(state: TreeState, accepted: NewRow[], now: number): [number, number][] {
+  const seen = new Set(accepted.map((r) => r[0]));
+  const gaps = state.gaps.filter(([id, since]) => !seen.has(id) && now - since < GAP_TTL_MS);
+  let previous = state.highWater;
+  for (const r of accepted) {
+    if (r[0] <= state.highWater) continue;
+    for (let id = previous + 1; id < r[0] && id - previous < 10_000; id++) gaps.push([id, now]);
+    previous = r[0];
+  }
+  return gaps;
 }
 
 const inventoryOf = (state: TreeState): ChainHead[] =>
@@ -95,24 +120,29 @@ export async function checkpointTrail(db: Db, signer: AuditSigner, origin: strin
     if (!isMysql(trx)) await trx('audit_settings').where({ k: 'tree' }).update({ k: 'tree' });
     const lockQuery = trx('audit_settings').where({ k: 'tree' }).select('v');
     const stateRow = await (isMysql(trx) ? lockQuery.forUpdate() : lockQuery).first();
-    const state: TreeState = stateRow ? JSON.parse(stateRow.v) : { size: 0, hashes: [], inventory: {} };
+    const state: TreeState = { size: 0, hashes: [], inventory: {}, highWater: 0, gaps: [], ...(stateRow ? JSON.parse(stateRow.v) : {}) };
     const range = CompactRange.fromJSON(state);
-    const rows = await newRows(trx);
+    const rows = await newRows(trx, state);
     const accepted: NewRow[] = [];
     let refused: BadRecord | null = null;
-    for (const row of rows) {
-      const [lastSeq, lastHash] = state.inventory[row.chain_id] ?? [0, GENESIS];
-      const problem = row.seq !== lastSeq + 1 ? `record ${row.seq} does not follow record ${lastSeq} of its chain` : linkMatching({ ...row, payload: null }, lastHash) === null ? 'its content or its predecessor differs from what was hashed' : null;
+    for (const r of rows) {
+      const [id, chain, seq, at, type, tenant, campaign, calleeTag, subject, payloadHash, hash] = r;
+      const [lastSeq, lastHash] = state.inventory[chain] ?? [0, GENESIS];
+      const row = { chain_id: chain, seq, at, type, tenant_id: tenant, campaign_id: campaign, callee_tag: calleeTag, subject_id: subject, payload_hash: payloadHash, hash, payload: null };
+      const problem = seq !== lastSeq + 1 ? `record ${seq} does not follow record ${lastSeq} of its chain` : linkMatching(row, lastHash) === null ? 'its content or its predecessor differs from what was hashed' : null;
       if (problem) {
-        refused = { chain: row.chain_id, seq: row.seq, problem };
+        refused = { chain, seq, problem: `${problem} (record id ${id})` };
         break;
       }
-      range.append(recordLeaf(row.hash));
-      state.inventory[row.chain_id] = [row.seq, row.hash];
-      accepted.push(row);
+      range.append(recordLeaf(hash));
+      state.inventory[chain] = [seq, hash];
+      accepted.push(r);
     }
     if (accepted.length === 0) return { checkpoint: null, added: 0, refused };
-    await assignIndexes(trx, accepted, state.size);
+    const now = Date.now();
+    await insertLeaves(trx, accepted.map((r) => r[0]), state.size);
+    state.gaps = nextGaps(state, accepted, now);
+    state.highWater = Math.max(state.highWater, ...accepted.map((r) => r[0]));
     state.size = range.size;
     state.hashes = range.toJSON().hashes;
     const checkpoint = signCheckpoint(signer, origin, range.size, range.root().toString('hex'), inventoryOf(state));

@@ -19,7 +19,11 @@ export interface SequencedRecord {
 export async function* leafPages(db: Db, size: number): AsyncGenerator<SequencedRecord[]> {
   let next = 0;
   while (next < size) {
-    const result = await db.raw('SELECT leaf_index, chain_id, seq, hash FROM audit_events WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?', [next, size, PAGE]);
+    // A leaf whose record was deleted drops out of the join: callers see the gap.
+    const result = await db.raw(
+      'SELECT l.leaf_index, e.chain_id, e.seq, e.hash FROM audit_leaves l JOIN audit_events e ON e.id = l.event_id WHERE l.leaf_index >= ? AND l.leaf_index < ? ORDER BY l.leaf_index LIMIT ?',
+      [next, size, PAGE],
+    );
     const rows: Record<string, unknown>[] = isMysql(db) ? result[0] : result;
     if (rows.length === 0) return;
     yield rows.map((r) => ({ leafIndex: Number(r.leaf_index), chain: r.chain_id as string, seq: Number(r.seq), hash: r.hash as string }));
@@ -60,10 +64,10 @@ export interface InclusionAnswer {
 
 /** A record by its leaf index, its row id, or (for a decision) the decision's id. */
 export async function findRecord(db: Db, by: { leaf?: number; record?: number; decision?: string }): Promise<Record<string, any> | undefined> {
-  const query = db('audit_events').select('id', 'chain_id', 'seq', 'hash', 'tenant_id', 'type', 'subject_id', 'leaf_index');
-  if (by.leaf !== undefined) return query.where({ leaf_index: by.leaf }).first();
-  if (by.record !== undefined) return query.where({ id: by.record }).first();
-  return query.where({ type: 'decision', subject_id: by.decision }).orderBy('id').first();
+  const query = db('audit_events as e').leftJoin('audit_leaves as l', 'l.event_id', 'e.id').select('e.id', 'e.chain_id', 'e.seq', 'e.hash', 'e.tenant_id', 'e.type', 'e.subject_id', 'l.leaf_index');
+  if (by.leaf !== undefined) return query.where('l.leaf_index', by.leaf).first();
+  if (by.record !== undefined) return query.where('e.id', by.record).first();
+  return query.where({ 'e.type': 'decision', 'e.subject_id': by.decision }).orderBy('e.id').first();
 }
 
 export async function proveInclusion(db: Db, row: Record<string, any>, size: number): Promise<InclusionAnswer> {
