@@ -502,6 +502,16 @@ for (const engine of ENGINES) {
           const good = await verifyCli();
           assert.equal(good.status, 0, good.stdout + good.stderr);
           assert.match(JSON.parse(good.stdout).witnessed, new RegExp(`^records 1–${second.size} witnessed by ${witnessId}`));
+          const exportCli = async () => {
+            const manifest = (await gw.call('POST', '/v1/audit/exports', gw.admin, { format: 'ndjson' })).json().manifest as SignedManifest;
+            const manifestFile = path.join(dir, `${manifest.id}.manifest.json`);
+            fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+            const file = path.join(exportDir(gw.gate.config.dataDir), manifest.file.name);
+            return cli(['audit', 'verify', '--file', file, '--manifest', manifestFile, '--trust', gatewayKey, '--checkpoint', state, '--witness-key', witnessId], { DATA_DIR: dir });
+          };
+          const offline = await exportCli();
+          assert.equal(offline.status, 0, offline.stdout + offline.stderr);
+          assert.match(JSON.parse(offline.stdout).witnessed, new RegExp(`^records 1–${second.size} witnessed by ${witnessId}`));
           // The operator rewrites a decision made between the two checkpoints and re-signs with the gateway key.
           const victim = await db('audit_events as e').join('audit_leaves as l', 'l.event_id', 'e.id').where('e.type', 'decision').andWhere('l.leaf_index', '>=', first.size).andWhere('l.leaf_index', '<', second.size).orderBy('l.leaf_index').first('e.*');
           await db('audit_events').where({ id: victim.id }).update({ payload: victim.payload.replace('"allow":false', '"allow":true') });
@@ -512,6 +522,9 @@ for (const engine of ENGINES) {
           const found = JSON.parse(bad.stdout).firstBad;
           assert.equal(found.chain, victim.chain_id);
           assert.ok(found.fromSeq <= Number(victim.seq) && Number(victim.seq) <= found.toSeq, JSON.stringify(found));
+          const rewritten = await exportCli();
+          assert.equal(rewritten.status, 1, rewritten.stdout + rewritten.stderr);
+          assert.equal(JSON.parse(rewritten.stdout).firstBad.chain, victim.chain_id);
           const refused = await witnessCli();
           assert.equal(refused.status, 1, refused.stdout + refused.stderr);
           assert.match(JSON.parse(refused.stdout).problem, /rewritten|does not extend|cut back/);
