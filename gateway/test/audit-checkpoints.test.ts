@@ -279,8 +279,9 @@ for (const engine of ENGINES) {
       await db('audit_events').where({ chain_id: chain }).delete();
       await db('audit_chains').where({ chain_id: chain }).delete();
       await db('audit_seals').where({ chain_id: chain }).delete();
+      assert.equal((await verifyDatabase(db, trustOf(gw.gate.audit))).ok, false, 'without the key, the stored checkpoints tell');
       await resignAsKeyHolder();
-      assert.equal((await verifyDatabase(db, trustOf(gw.gate.audit))).ok, true, 'the database alone cannot tell');
+      assert.equal((await verifyDatabase(db, trustOf(gw.gate.audit))).ok, true, 'with it, the database alone cannot tell');
       const report = await checkKept([c]);
       assert.equal(report.ok, false);
       assert.equal(report.firstBad?.chain, chain);
@@ -299,6 +300,9 @@ for (const engine of ENGINES) {
       const before = await db('audit_events').where({ chain_id: chain, seq: head - 2 }).first();
       await db('audit_chains').where({ chain_id: chain }).update({ seq: head - 2, head_hash: before.hash });
       await db('audit_seals').where({ chain_id: chain }).andWhere('seq', '>', head - 2).delete();
+      const unsigned = await verifyDatabase(db, trustOf(gw.gate.audit));
+      assert.equal(unsigned.ok, false, 'without the key, the stored checkpoints tell');
+      assert.match(unsigned.firstBad!.problem, /missing/);
       await resignAsKeyHolder();
       const report = await checkKept([c]);
       assert.equal(report.ok, false);
