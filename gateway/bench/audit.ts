@@ -126,7 +126,7 @@ async function trailBench(label: string, env: Record<string, string>): Promise<v
 
     // These events have no table rows: the chains alone here; reconcileBench measures the tables.
     let t = Date.now();
-    const verified = await verifyDatabase(db, { tables: false });
+    const verified = await verifyDatabase(db, undefined, { tables: false });
     console.log(`${label} database verification rate (${verified.chains.length} chains): ${perSecond(verified.records, Date.now() - t)}, ok=${verified.ok}`);
 
     await exportAndVerify(label, db, audit, config.dataDir, 'ndjson');

@@ -134,7 +134,25 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   audit: async () => (await import('./audit')).auditBench(),
   sip: () => (require('./sip') as typeof import('./sip')).sipBench(),
   fuzz: async () => (await import('./fuzz')).fuzzBench(),
+  checkpoints: checkpointsBench,
 };
+
+/** Decisions per second with the checkpoint job off and every second, runs alternated on fresh SQLite databases. */
+async function checkpointsBench(): Promise<void> {
+  const policyDir = allDayPolicyDir();
+  for (const round of [1, 2]) {
+    for (const interval of ['0', '1']) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-bench-'));
+      const label = `POST /v1/decisions on SQLite, checkpoints ${interval === '0' ? 'off' : 'every second'} (round ${round})`;
+      await gatewayBench(label, { DATA_DIR: dir, POLICY_DIR: policyDir, AUDIT_CHECKPOINT_INTERVAL: interval });
+      const db = connect(loadConfig({ DATA_DIR: dir }));
+      const [{ n }] = await db('audit_checkpoints').count({ n: '*' });
+      const [{ size }] = await db('audit_checkpoints').max({ size: 'size' });
+      await db.destroy();
+      if (interval !== '0') console.log(`  ${n} checkpoints signed, the last over ${size ?? 0} records`);
+    }
+  }
+}
 
 async function decisionsBench(): Promise<void> {
   await baseline();

@@ -54,12 +54,22 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   audit export [--from ISO] [--to ISO] [--tenant T] [--callee +86…] [--campaign C] [--types t1,t2]
                [--format ndjson|csv] [--pseudonymise] [--by WHO]
                                           write an export and its signed manifest under DATA_DIR/exports
-  audit verify --file F --manifest M [--public-key K]…
-                                          check an export against its manifest, offline; exit 1 if altered
-  audit verify-db                         verify every chain and seal in the database, and the engine's tables against the trail
-  audit seal                              seal the chain heads now (the gateway does it on a schedule)
+  audit verify --file F --manifest M --trust FINGERPRINT|PEM… [--checkpoint C…] [--witness-key W…]
+                                          check an export against its manifest, offline, and that it
+                                          extends the checkpoints kept (files or a witness's state folder)
+  audit verify --checkpoint C… [--trust T…] [--witness-key W…]
+                                          check the database extends the checkpoints kept; exit 1 if not
+  audit verify-db [--trust T…] [--witness-key W…]
+                                          verify every chain, seal and stored checkpoint in the database,
+                                          and the engine's tables against the trail
+  audit seal                              seal the chain heads and checkpoint the trail now
+  audit checkpoint                        sequence new records and sign a checkpoint now
+  audit witness --gateway URL --token T --key WITNESS.pem --state DIR --trust FINGERPRINT|PEM…
+                [--once] [--interval SECONDS]
+                                          cosign the gateway's checkpoints after checking each extends
+                                          the last one cosigned
   audit purge                             remove content past AUDIT_RETENTION_DAYS now, keeping hashes
-  audit public-key                        print the public key that signs seals and manifests
+  audit public-key                        print the public key that signs checkpoints, seals and manifests
   sip-dialer add --tenant T --source IP|CIDR [--campaign C] [--description D]
                                           INVITEs from this address are decided as tenant T's calls
   sip-dialer list [--tenant T]
@@ -113,6 +123,15 @@ const OPTIONS = {
   pseudonymise: { type: 'boolean' },
   manifest: { type: 'string' },
   'public-key': { type: 'string', multiple: true },
+  trust: { type: 'string', multiple: true },
+  checkpoint: { type: 'string', multiple: true },
+  'witness-key': { type: 'string', multiple: true },
+  gateway: { type: 'string' },
+  token: { type: 'string' },
+  key: { type: 'string' },
+  state: { type: 'string' },
+  once: { type: 'boolean' },
+  interval: { type: 'string' },
   source: { type: 'string' },
   description: { type: 'string' },
   jti: { type: 'string' },

@@ -37,6 +37,16 @@ export interface AuditConfig {
   retentionDays: number;
   /** node-cron schedule of chain sealing. */
   sealSchedule: string;
+  /** An external signer instead of the key file: reads bytes on stdin, prints a base64 Ed25519 signature. */
+  signerCommand: { command: string; publicKeyFile: string } | null;
+  /** Further public keys the gateway trusts (fingerprints or PEM files): keys rotated out, other instances'. */
+  trustedKeys: string[];
+  /** The witnesses whose cosignatures the gateway accepts (fingerprints or PEM files). */
+  witnessKeys: string[];
+  /** Seconds between checkpoints of the whole trail; 0: none but on demand. */
+  checkpointIntervalSeconds: number;
+  /** The log's name in its checkpoints (their first line). */
+  origin: string;
 }
 
 export class ConfigError extends Error {}
@@ -76,6 +86,22 @@ function jwtSecret(env: Env): string | null {
   return raw;
 }
 
+const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+function signerCommand(env: Env): AuditConfig['signerCommand'] {
+  const command = env.AUDIT_SIGNER_COMMAND;
+  if (!command) return null;
+  if (!env.AUDIT_SIGNER_PUBLIC_KEY) throw new ConfigError('AUDIT_SIGNER_COMMAND needs AUDIT_SIGNER_PUBLIC_KEY, the PEM file of the public key it signs with');
+  return { command, publicKeyFile: path.resolve(env.AUDIT_SIGNER_PUBLIC_KEY) };
+}
+
+function logOrigin(env: Env): string {
+  const origin = env.AUDIT_LOG_ORIGIN || 'callgate';
+  // The first line of a checkpoint: printable, no spaces, as C2SP tlog-checkpoint recommends.
+  if (!/^[\x21-\x7e]{1,200}$/.test(origin)) throw new ConfigError(`AUDIT_LOG_ORIGIN must be printable ASCII without spaces, got "${origin}"`);
+  return origin;
+}
+
 function auditConfig(env: Env): AuditConfig {
   const pseudonymKey = env.AUDIT_PSEUDONYM_KEY || null;
   if (pseudonymKey && pseudonymKey.length < 32) throw new ConfigError('AUDIT_PSEUDONYM_KEY must be at least 32 characters long');
@@ -86,6 +112,11 @@ function auditConfig(env: Env): AuditConfig {
     pseudonymKey,
     retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 1095, 0, 36500),
     sealSchedule,
+    signerCommand: signerCommand(env),
+    trustedKeys: list(env.AUDIT_TRUSTED_KEYS),
+    witnessKeys: list(env.AUDIT_WITNESS_KEYS),
+    checkpointIntervalSeconds: integer(env, 'AUDIT_CHECKPOINT_INTERVAL', 10, 0, 86400),
+    origin: logOrigin(env),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import { readRegistrySources, scheduleRegistryRefresh } from './jobs/registry-refresh';
 import { scheduleAuditPurge } from './jobs/audit-purge';
+import { scheduleAuditCheckpoint } from './jobs/audit-checkpoint';
 import { scheduleAuditSeal } from './jobs/audit-seal';
 import { scheduleOptOutGuard } from './jobs/opt-out-guard';
 import { scheduleSpoolDrain } from './jobs/spool-drain';
@@ -15,7 +16,7 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(gate, log);
   const drain = scheduleSpoolDrain(gate.db, gate.spool, log);
   const refresh = scheduleRegistryRefresh(gate.db, gate.registries, sources, log);
-  const auditJobs = [scheduleAuditSeal(gate.db, gate.audit, config.audit.sealSchedule, log), scheduleAuditPurge(gate.db, gate.audit.trail, config.audit.retentionDays, log), scheduleOptOutGuard(gate.db, gate.audit.trail, log)];
+  const auditJobs = [scheduleAuditSeal(gate.db, gate.audit, config.audit.sealSchedule, log), scheduleAuditPurge(gate.db, gate.audit.trail, config.audit.retentionDays, log), scheduleAuditCheckpoint(gate.db, gate.audit, config.audit.checkpointIntervalSeconds, log), scheduleOptOutGuard(gate.db, gate.audit.trail, log)];
   await app.listen({ port: config.port, host: config.host });
   const sip = config.sip ? await startSip(gate, config.sip, log) : null;
   if (sip) log.info({ sip: sip.listening.map((t) => `${t.proto}:${t.host}:${t.port}`), trunk: config.sip!.trunk.uri, mode: config.sip!.mode }, 'SIP proxy listening');

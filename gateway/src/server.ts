@@ -11,6 +11,7 @@ import { installErrorHandling } from './api/error-handler';
 import { evidenceSizeLimit } from './api/evidence-size';
 import { strictBodies } from './api/strict-bodies';
 import { auditRoutes } from './api/routes/audit';
+import { auditProofRoutes } from './api/routes/audit-proofs';
 import { callRoutes } from './api/routes/calls';
 import { callerNumberRoutes } from './api/routes/caller-numbers';
 import { campaignRoutes } from './api/routes/campaigns';
@@ -74,7 +75,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(auth, { secret: gate.signingSecret, db: gate.db, doors: gate.config.doors });
   await app.register(evidenceSizeLimit, { maxBytes: gate.config.doors.evidenceMaxBytes });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
     await app.register(routes);
   }
   return app;

@@ -4,6 +4,7 @@ import { purgeExpired } from '../src/audit/purge';
 import { reconcileTables, type TableFinding, type TablesReport } from '../src/audit/reconcile';
 import { BINDINGS } from '../src/audit/table-bindings';
 import { restoreOptOuts } from '../src/audit/restore-opt-outs';
+import { trustOf } from '../src/audit/open';
 import { verifyDatabase } from '../src/audit/verify-db';
 import { fromRow, toRow } from '../src/decisions/record';
 import { ENGINES } from './support/db';
@@ -191,12 +192,12 @@ for (const engine of ENGINES) {
       const db = gw.gate.db;
       assert.ok((await purgeExpired(db, gw.gate.audit.trail, 1, Date.now() + 2 * 86_400_000)) > 0);
       await db('decisions').where({ id: deniedId }).delete();
-      const report = await verifyDatabase(db);
+      const report = await verifyDatabase(db, trustOf(gw.gate.audit));
       assert.equal(report.ok, true, JSON.stringify(report.tables?.findings ?? report.firstBad));
       assert.ok(report.tables!.purged >= MANY);
       // A row written after the purge, without an event, is still named.
       await db('decisions').insert({ ...(await db('decisions').where({ id: allowedId }).first()), id: 'dec_forged' });
-      const forged = await verifyDatabase(db);
+      const forged = await verifyDatabase(db, trustOf(gw.gate.audit));
       assert.deepEqual(forged.tables!.findings.map((f) => [f.table, f.rowId, f.problem]), [['decisions', 'dec_forged', 'row without trail event']]);
     });
   });

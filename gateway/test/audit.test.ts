@@ -32,8 +32,18 @@ function tampered(file: string, edit: (lines: string[]) => string[]): string {
 describe('audit configuration', () => {
   const fails = (env: Record<string, string>, message: RegExp) => assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message));
 
-  it('has defaults: generated keys, three years of retention, seals every 30 s', () => {
-    assert.deepEqual(loadConfig({}).audit, { signingKeyFile: null, pseudonymKey: null, retentionDays: 1095, sealSchedule: '*/30 * * * * *' });
+  it('has defaults: generated keys, three years of retention, seals every 30 s, checkpoints every 10 s', () => {
+    assert.deepEqual(loadConfig({}).audit, {
+      signingKeyFile: null,
+      pseudonymKey: null,
+      retentionDays: 1095,
+      sealSchedule: '*/30 * * * * *',
+      signerCommand: null,
+      trustedKeys: [],
+      witnessKeys: [],
+      checkpointIntervalSeconds: 10,
+      origin: 'callgate',
+    });
   });
 
   it('refuses a short pseudonym key, a bad retention and a bad seal schedule with a clear message', () => {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import knex, { type Knex } from 'knex';
 import { freshConfig } from './support/db';
@@ -17,11 +20,14 @@ describe('invariants across two gateway instances on MariaDB', () => {
   let b: GatewayProcess;
   let db: Knex;
   let world: World;
-  let env: { DATABASE_URL: string; JWT_SECRET: string; POLICY_DIR: string };
+  let env: { DATABASE_URL: string; JWT_SECRET: string; POLICY_DIR: string; AUDIT_SIGNING_KEY_FILE: string; AUDIT_CHECKPOINT_INTERVAL: string };
 
   before(async () => {
     const config = await freshConfig('mariadb');
-    env = { DATABASE_URL: config.databaseUrl!, JWT_SECRET: sharedSecret(), POLICY_DIR: allDayPolicyDir() };
+    // Instances share one audit signing key, as in production: each verifies the other's checkpoints.
+    const keyFile = path.join(config.dataDir, 'shared-audit-key.pem');
+    fs.writeFileSync(keyFile, crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    env = { DATABASE_URL: config.databaseUrl!, JWT_SECRET: sharedSecret(), POLICY_DIR: allDayPolicyDir(), AUDIT_SIGNING_KEY_FILE: keyFile, AUDIT_CHECKPOINT_INTERVAL: '1' };
     a = await spawnGateway({ ...env, INSTANCE_ID: 'gw-a' });
     b = await spawnGateway({ ...env, INSTANCE_ID: 'gw-b' });
     db = knex({ client: 'mysql2', connection: { uri: config.databaseUrl } as never });

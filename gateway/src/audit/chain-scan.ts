@@ -1,6 +1,6 @@
 import { isMysql, type Db } from '../storage/db';
 import { GENESIS, sha256 } from './canonical';
-import { linkOfRow, type EventRow } from './trail';
+import { legacyLinkOfRow, linkOfRow, type EventRow } from './trail';
 
 const PAGE = 5000;
 
@@ -9,17 +9,17 @@ const PAGE = 5000;
  * The payload comes as its stored UTF-8 bytes: they are hashed and written out as they are, never
  * decoded into a string and encoded back.
  */
-export type StoredRow = Pick<EventRow, 'chain_id' | 'seq' | 'at' | 'type' | 'tenant_id' | 'campaign_id' | 'callee_tag' | 'payload_hash' | 'hash'> & {
+export type StoredRow = Pick<EventRow, 'chain_id' | 'seq' | 'at' | 'type' | 'tenant_id' | 'campaign_id' | 'callee_tag' | 'subject_id' | 'payload_hash' | 'hash'> & {
   payload: Buffer | null;
 };
 
 const pageSql = (binary: string) =>
-  `SELECT chain_id, seq, at, type, tenant_id, campaign_id, callee_tag, CAST(payload AS ${binary}) AS payload, payload_hash, hash ` +
+  `SELECT chain_id, seq, at, type, tenant_id, campaign_id, callee_tag, CAST(payload AS ${binary}) AS payload, payload_hash, hash, subject_id ` +
   'FROM audit_events WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?';
 const SQLITE_PAGE = pageSql('BLOB');
 const MYSQL_PAGE = pageSql('BINARY');
 
-type Row = [string, number, number, string, string | null, string | null, string | null, Buffer | null, string, string];
+type Row = [string, number, number, string, string | null, string | null, string | null, Buffer | null, string, string, string | null];
 
 const toStoredRow = (r: Row): StoredRow => ({
   chain_id: r[0],
@@ -32,6 +32,7 @@ const toStoredRow = (r: Row): StoredRow => ({
   payload: r[7],
   payload_hash: r[8],
   hash: r[9],
+  subject_id: r[10],
 });
 
 interface SqliteStatement {
@@ -72,6 +73,14 @@ export async function* chainPages(db: Db, chainId: string, fromSeq: number, toSe
   }
 }
 
+/** The row's link whose SHA-256 is its stored hash: cg2, or cg1 for a record written before cg2; null when neither. */
+export function linkMatching(row: StoredRow, prevHash: string): string | null {
+  const link = linkOfRow(row, prevHash);
+  if (sha256(link) === row.hash) return link;
+  const legacy = legacyLinkOfRow(row, prevHash);
+  return sha256(legacy) === row.hash ? legacy : null;
+}
+
 export interface BadRecord {
   chain: string;
   seq: number;
@@ -108,8 +117,9 @@ export class ChainChecker {
     if (seq !== this.expectedSeq) {
       this.fail(this.expectedSeq, seq > this.expectedSeq ? `records ${this.expectedSeq}..${seq - 1} are missing` : `record ${seq} is out of order or repeated`);
     }
-    const link = linkOfRow(row, this.prevHash);
-    if (sha256(link) !== row.hash) this.fail(seq, 'its content or its predecessor differs from what was hashed');
+    const matched = linkMatching(row, this.prevHash);
+    const link = matched ?? linkOfRow(row, this.prevHash);
+    if (matched === null) this.fail(seq, 'its content or its predecessor differs from what was hashed');
     else if (row.payload !== null && sha256(row.payload) !== row.payload_hash) this.fail(seq, 'its payload differs from what was hashed');
     // The link cannot tell a purge from an erasure: only a recorded purge whose cut-off is later may have emptied it.
     else if (row.payload === null && !(Number(row.at) < this.purgedBefore)) this.fail(seq, 'its content was removed, and no recorded retention purge covers it');

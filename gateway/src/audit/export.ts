@@ -9,7 +9,9 @@ import type { ExportFormat, ExportLine } from './export-format';
 import { ExportWriter } from './export-writer';
 import type { Audit } from './open';
 import { purgeCutoff } from './purge';
-import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
+import { listSeals, sealSignatureValid, type Seal } from './seals';
+import { exportTree, type ExportTree } from './export-tree';
+import { keyDirectory } from './trust';
 import { ensurePrivateDir } from '../storage/private-files';
 
 export interface ExportFilter {
@@ -55,6 +57,8 @@ export interface ManifestBody {
   /** What the gateway found while reading the records it exported. */
   integrity: { ok: boolean; firstBad: BadRecord | null };
   keys: { keyId: string; publicKey: string }[];
+  /** The newest checkpoint when the export began and the order of its leaves, to recompute its root from the file. */
+  tree?: ExportTree;
 }
 
 export interface SignedManifest extends ManifestBody {
@@ -65,6 +69,8 @@ export interface SignedManifest extends ManifestBody {
 export function signManifest(body: ManifestBody, audit: Pick<Audit, 'signer'>): SignedManifest {
   return { ...body, signature: { alg: 'Ed25519', keyId: audit.signer.keyId, value: audit.signer.sign(canonicalJson(body)) } };
 }
+
+const filterIsEmpty = (f: ExportFilter): boolean => Object.values(f).every((v) => v === undefined);
 
 function matches(row: StoredRow, f: ExportFilter, calleeTag: string | null): boolean {
   const at = Number(row.at);
@@ -107,7 +113,11 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
   const chains: ChainManifest[] = [];
   const coveredSeals: Seal[] = [];
   const allSeals = await listSeals(db);
-  const keys = await publicKeys(db);
+  // Seals are re-checked against pinned keys only; the database's directory just supplies their PEMs.
+  const trusted = audit.trusted.clone();
+  trusted.offer(await keyDirectory(db));
+  const keys = trusted.keys();
+  const tree = filterIsEmpty(filter) ? await exportTree(db) : undefined;
   const purgedBefore = await purgeCutoff(db);
   async function writeLines(): Promise<BadRecord | null> {
     let firstBad: BadRecord | null = null;
@@ -180,6 +190,7 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
     seals: coveredSeals,
     integrity: { ok: firstBad === null, firstBad },
     keys: [...keyIds].map((keyId) => ({ keyId, publicKey: keyId === audit.signer.keyId ? audit.signer.publicKeyPem : keys.get(keyId) ?? '' })),
+    ...(tree ? { tree } : {}),
   };
   return signManifest(body, audit);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -5,12 +6,30 @@ import type { Db } from '../storage/db';
 import { ensurePrivateDir } from '../storage/private-files';
 
 /**
- * The Ed25519 key that signs seals and export manifests. AUDIT_SIGNING_KEY_FILE names a PEM
- * (PKCS#8) private key; unset, one is generated on first start and kept in DATA_DIR
- * (mode 0600). Instances should share one key; each key's public half is also kept in the
- * database so that seals made by any instance can be checked.
+ * What signs checkpoints, seals and export manifests: an Ed25519 key the database never holds.
+ * Verifiers trust a key only because its fingerprint is pinned (see trust.ts), never because the
+ * database or an export carries it; the public halves kept in audit_keys are a directory only.
  */
-export class AuditSigner {
+export interface AuditSigner {
+  readonly keyId: string;
+  readonly publicKeyPem: string;
+  /** Base64 Ed25519 signature of the bytes (text is signed as UTF-8). */
+  sign(bytes: string | Buffer): string;
+  /** Lists the public key in the database's directory of candidate keys. */
+  register(db: Db): Promise<void>;
+}
+
+const toBuffer = (bytes: string | Buffer): Buffer => (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
+
+async function registerKey(db: Db, keyId: string, publicKeyPem: string): Promise<void> {
+  await db('audit_keys').insert({ key_id: keyId, public_key: publicKeyPem, created_at: Date.now() }).onConflict('key_id').ignore();
+}
+
+/**
+ * A PEM (PKCS#8) private key in a file outside the database: AUDIT_SIGNING_KEY_FILE, or generated
+ * on first start in DATA_DIR (mode 0600). Instances should share one key.
+ */
+export class FileSigner implements AuditSigner {
   readonly keyId: string;
   readonly publicKeyPem: string;
 
@@ -20,13 +39,46 @@ export class AuditSigner {
     this.keyId = keyIdOf(publicKey);
   }
 
-  sign(bytes: string): string {
-    return crypto.sign(null, Buffer.from(bytes, 'utf8'), this.privateKey).toString('base64');
+  sign(bytes: string | Buffer): string {
+    return crypto.sign(null, toBuffer(bytes), this.privateKey).toString('base64');
   }
 
-  /** Publishes the public key to the database so that any instance can check this key's seals. */
-  async register(db: Db): Promise<void> {
-    await db('audit_keys').insert({ key_id: this.keyId, public_key: this.publicKeyPem, created_at: Date.now() }).onConflict('key_id').ignore();
+  register(db: Db): Promise<void> {
+    return registerKey(db, this.keyId, this.publicKeyPem);
+  }
+}
+
+/**
+ * An external signer (an HSM's or a KMS's client, ssh-agent behind a script …): AUDIT_SIGNER_COMMAND
+ * reads the bytes to sign on standard input and prints their base64 Ed25519 signature;
+ * AUDIT_SIGNER_PUBLIC_KEY is its public key (PEM). Every signature is checked before it is used,
+ * so a broken signer fails the checkpoint instead of publishing a signature nobody can verify.
+ */
+export class CommandSigner implements AuditSigner {
+  readonly keyId: string;
+  readonly publicKeyPem: string;
+
+  constructor(
+    private readonly command: string,
+    publicKeyPem: string,
+  ) {
+    const publicKey = crypto.createPublicKey(publicKeyPem);
+    if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('AUDIT_SIGNER_PUBLIC_KEY must be an Ed25519 public key');
+    this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    this.keyId = keyIdOf(publicKey);
+  }
+
+  sign(bytes: string | Buffer): string {
+    const input = toBuffer(bytes);
+    const run = spawnSync(this.command, { shell: true, input, encoding: 'utf8', timeout: 10_000 });
+    if (run.status !== 0) throw new Error(`AUDIT_SIGNER_COMMAND failed (exit ${run.status}): ${(run.stderr ?? '').trim().slice(0, 200)}`);
+    const signature = run.stdout.trim();
+    if (!verifySignature(this.publicKeyPem, input, signature)) throw new Error('AUDIT_SIGNER_COMMAND printed no valid Ed25519 signature for AUDIT_SIGNER_PUBLIC_KEY');
+    return signature;
+  }
+
+  register(db: Db): Promise<void> {
+    return registerKey(db, this.keyId, this.publicKeyPem);
   }
 }
 
@@ -35,7 +87,17 @@ export function keyIdOf(publicKey: crypto.KeyObject): string {
   return crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 32);
 }
 
-export function loadSigner(configuredFile: string | null, dataDir: string): AuditSigner {
+export function loadPrivateKey(file: string): crypto.KeyObject {
+  const key = crypto.createPrivateKey(fs.readFileSync(file));
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`the audit signing key in ${file} must be an Ed25519 key`);
+  return key;
+}
+
+export function loadSigner(configuredFile: string | null, dataDir: string, command?: { command: string; publicKeyFile: string } | null): AuditSigner {
+  if (command) {
+    if (!fs.existsSync(command.publicKeyFile)) throw new Error(`AUDIT_SIGNER_PUBLIC_KEY ${command.publicKeyFile} does not exist`);
+    return new CommandSigner(command.command, fs.readFileSync(command.publicKeyFile, 'utf8'));
+  }
   const file = configuredFile ?? path.join(dataDir, 'audit-signing-key.pem');
   if (!fs.existsSync(file)) {
     if (configuredFile) throw new Error(`AUDIT_SIGNING_KEY_FILE ${configuredFile} does not exist`);
@@ -47,14 +109,12 @@ export function loadSigner(configuredFile: string | null, dataDir: string): Audi
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another process wrote it first
     }
   }
-  const key = crypto.createPrivateKey(fs.readFileSync(file));
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`the audit signing key in ${file} must be an Ed25519 key`);
-  return new AuditSigner(key);
+  return new FileSigner(loadPrivateKey(file));
 }
 
-export function verifySignature(publicKeyPem: string, bytes: string, signatureBase64: string): boolean {
+export function verifySignature(publicKeyPem: string, bytes: string | Buffer, signatureBase64: string): boolean {
   try {
-    return crypto.verify(null, Buffer.from(bytes, 'utf8'), crypto.createPublicKey(publicKeyPem), Buffer.from(signatureBase64, 'base64'));
+    return crypto.verify(null, toBuffer(bytes), crypto.createPublicKey(publicKeyPem), Buffer.from(signatureBase64, 'base64'));
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 import { isMysql, type Db } from '../storage/db';
-import { escapeField, GENESIS, LINK_VERSION, sha256 } from './canonical';
+import { escapeField, GENESIS, LEGACY_LINK_VERSION, LINK_VERSION, sha256 } from './canonical';
 import type { TrailEvent } from './events';
 import type { Pseudonymiser } from './keys';
 
@@ -26,10 +26,20 @@ export interface EventRow {
   purged_at: number | null;
 }
 
+type LinkRow = Pick<EventRow, 'chain_id' | 'seq' | 'at' | 'type' | 'tenant_id' | 'campaign_id' | 'callee_tag' | 'payload_hash'> & { subject_id?: string | null };
+
 /** The link of a stored row, given the hash of the record before it: buildLink's bytes, without its object. */
-export function linkOfRow(row: Pick<EventRow, 'chain_id' | 'seq' | 'at' | 'type' | 'tenant_id' | 'campaign_id' | 'callee_tag' | 'payload_hash'>, prevHash: string): string {
+export function linkOfRow(row: LinkRow, prevHash: string): string {
   return (
     `${LINK_VERSION}|${escapeField(row.chain_id)}|${Number(row.seq)}|${Number(row.at)}|${escapeField(row.type)}|` +
+    `${escapeField(row.tenant_id)}|${escapeField(row.campaign_id)}|${escapeField(row.callee_tag)}|${escapeField(row.subject_id ?? null)}|${row.payload_hash}|${prevHash}`
+  );
+}
+
+/** The cg1 link of a row written before subject ids were hashed: the same fields without subject. */
+export function legacyLinkOfRow(row: LinkRow, prevHash: string): string {
+  return (
+    `${LEGACY_LINK_VERSION}|${escapeField(row.chain_id)}|${Number(row.seq)}|${Number(row.at)}|${escapeField(row.type)}|` +
     `${escapeField(row.tenant_id)}|${escapeField(row.campaign_id)}|${escapeField(row.callee_tag)}|${row.payload_hash}|${prevHash}`
   );
 }

@@ -3,7 +3,10 @@ import { GENESIS } from './canonical';
 import { ChainChecker, chainPages, type BadRecord } from './chain-scan';
 import { purgeCutoff } from './purge';
 import { reconcileTables, type TablesReport } from './reconcile';
-import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
+import { listSeals, sealSignatureValid, type Seal } from './seals';
+import { verifyStoredCheckpoints } from './stored-checkpoints';
+import { keyDirectory, type TrustedKeys } from './trust';
+import type { CheckpointsReport } from './verify-checkpoint';
 
 export interface ChainReport {
   chain: string;
@@ -21,6 +24,16 @@ export interface VerifyReport {
   firstBad?: BadRecord;
   /** The engine's tables reconciled with the trail (absent when not asked for). */
   tables?: TablesReport;
+  /** The stored checkpoints checked against the records (the newest, and the newest witnessed). */
+  checkpoints?: CheckpointsReport;
+  /** "records 1–N witnessed by K at T": how far the log is anchored outside this database. */
+  witnessed?: string | null;
+}
+
+/** The keys verification trusts: pinned by fingerprint, never taken from the database. */
+export interface Trust {
+  gateway: TrustedKeys;
+  witnesses: TrustedKeys;
 }
 
 /**
@@ -29,11 +42,13 @@ export interface VerifyReport {
  * with the sealed hash — so deleting the newest records and rewinding the head is caught); then
  * the tables the engine decides from, row by row against their events (see reconcile.ts).
  */
-export async function verifyDatabase(db: Db, options: { tables?: boolean } = {}): Promise<VerifyReport> {
+export async function verifyDatabase(db: Db, trust?: Trust, options: { tables?: boolean } = {}): Promise<VerifyReport> {
   const heads = new Map((await db('audit_chains').select('chain_id', 'seq', 'head_hash')).map((r) => [r.chain_id as string, { seq: Number(r.seq), hash: r.head_hash as string }]));
   const stored: string[] = await db('audit_events').distinct('chain_id').pluck('chain_id');
   const seals = await listSeals(db);
-  const keys = await publicKeys(db);
+  // Seals count only when signed by a pinned key: a key inserted into audit_keys is a candidate, not trust.
+  trust?.gateway.offer(await keyDirectory(db));
+  const keys = trust ? trust.gateway.keys() : new Map<string, string>();
   const purgedBefore = await purgeCutoff(db);
   const chainIds = [...new Set([...heads.keys(), ...stored, ...seals.map((s) => s.chain)])].sort();
   const report: VerifyReport = { ok: true, records: 0, chains: [] };
@@ -48,6 +63,12 @@ export async function verifyDatabase(db: Db, options: { tables?: boolean } = {})
     report.records += checker.records;
     if (checker.firstBad && !report.firstBad) report.firstBad = checker.firstBad;
   }
+  if (trust) {
+    report.checkpoints = await verifyStoredCheckpoints(db, trust.gateway, trust.witnesses);
+    report.witnessed = report.checkpoints.witnessed;
+    const bad = report.checkpoints.firstBad;
+    if (bad && !report.firstBad) report.firstBad = { chain: bad.chain ?? '', seq: bad.seq ?? 0, problem: bad.problem };
+  }
   if (options.tables !== false) report.tables = await reconcileTables(db);
   report.ok = report.firstBad === undefined && (report.tables?.ok ?? true);
   return report;
@@ -60,7 +81,7 @@ function checkHead(checker: ChainChecker, head: { seq: number; hash: string } | 
 
 function checkSeals(checker: ChainChecker, seals: Seal[], keys: Map<string, string>): void {
   for (const seal of seals) {
-    if (!sealSignatureValid(seal, keys)) return checker.fail(seal.seq, `the seal of record ${seal.seq} has no valid signature`);
+    if (!sealSignatureValid(seal, keys)) return checker.fail(seal.seq, `the seal of record ${seal.seq} has no valid signature by a pinned key (key ${seal.keyId})`);
     if (seal.seq > checker.lastSeq) return checker.fail(checker.lastSeq + 1, `records ${checker.lastSeq + 1}..${seal.seq} were sealed and are missing`);
     const hash = checker.hashesAt.get(seal.seq);
     if (hash !== seal.hash) return checker.fail(seal.seq, `record ${seal.seq} differs from its seal`);

@@ -211,11 +211,14 @@ function outsideFilter(link: ReturnType<typeof parseLink>, f: ManifestBody['filt
   return null;
 }
 
-/** The keys to trust: those given, or else (with a warning) those the manifest carries. */
-function manifestKeys(manifest: SignedManifest, trusted: string[] | null, report: FileVerifyReport): Map<string, string> {
+/**
+ * The keys to trust: those the auditor pinned, only. A key the manifest carries is never trusted
+ * for being there: whoever forges an export forges its keys too.
+ */
+function manifestKeys(_manifest: SignedManifest, trusted: string[] | null, report: FileVerifyReport): Map<string, string> {
   if (trusted && trusted.length > 0) return new Map(trusted.map((pem) => [keyIdOf(crypto.createPublicKey(pem)), pem]));
-  report.warnings.push('no public key given: the manifest was checked against the key it carries; obtain the gateway key separately (callgate audit public-key) to rule out a forged manifest and export');
-  return new Map((manifest.keys ?? []).map((k) => [k.keyId, k.publicKey]));
+  report.warnings.push('no key pinned: pin the gateway key (--trust <fingerprint or PEM file>), obtained separately from the operator');
+  return new Map();
 }
 
 function checkSignature(manifest: SignedManifest, keys: Map<string, string>): string | null {

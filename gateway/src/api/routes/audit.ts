@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { EVENT_TYPES } from '../../audit/events';
 import type { ExportFilter } from '../../audit/export';
 import { createExport, exportFileExists, findExport } from '../../audit/exports';
+import { trustOf } from '../../audit/open';
 import { personTrail } from '../../audit/person';
 import { verifyDatabase } from '../../audit/verify-db';
 import { AppError } from '../../errors';
@@ -211,7 +212,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       config: { roles: ['auditor', 'admin'] },
       schema: {
         tags: ['audit'],
-        summary: 'Verify every chain in the database (links, payloads, heads, signed seals) and the engine\'s tables against it',
+        summary: 'Verify every chain in the database (links, payloads, heads, seals and checkpoints signed by pinned keys) and the engine\'s tables against it',
         description: 'Each consent, opt-out, decision and outcome row is compared with its trail event on the fields the engine reads; a row missing, altered or without an event is named in `tables.findings`.',
         security: bearerSecurity,
         response: {
@@ -227,13 +228,15 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
               },
               firstBad: badRecord,
               tables: tablesReport,
+              witnessed: { type: ['string', 'null'], description: '"records 1–N witnessed by K at T"' },
+              checkpoints: open,
             },
           },
           ...errorResponses,
         },
       },
     },
-    async () => verifyDatabase(db),
+    async () => verifyDatabase(db, trustOf(audit)),
   );
 
   app.get(
@@ -241,7 +244,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['audit'],
-        summary: 'The public keys that sign seals and export manifests (PEM), to verify exports elsewhere',
+        summary: 'The public key that signs checkpoints, seals and manifests (PEM), and the directory of other keys; pin them by fingerprint',
         response: {
           200: {
             type: 'object',
