@@ -21,6 +21,7 @@ interface Entry {
 export class DialerDirectory {
   private entries: Entry[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private readonly listeners: ((sources: string[]) => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -51,6 +52,17 @@ export class DialerDirectory {
       })
       // The most specific network wins: a single dialer inside a tenant's wider range.
       .sort((a, b) => b.prefix - a.prefix);
+    for (const listener of this.listeners) listener(this.sources());
+  }
+
+  /** The allow-list's source addresses and networks, as stored. */
+  sources(): string[] {
+    return this.entries.map((e) => e.dialer.source);
+  }
+
+  /** Called with the sources after every reload (the SIP thread keeps its own copy). */
+  onReload(listener: (sources: string[]) => void): void {
+    this.listeners.push(listener);
   }
 
   match(address: string): DialerMatch | null {

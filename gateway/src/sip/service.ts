@@ -45,6 +45,9 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
 
   const worker = startWorker(config);
   const send = (message: ToWorker) => worker.postMessage(message);
+  // Posted before the listeners open (messages queue until the thread runs), then after every reload.
+  send({ type: 'dialers', sources: dialers.sources() });
+  dialers.onReload((sources) => send({ type: 'dialers', sources }));
   let closing = false;
   const ready = new Promise<FromWorker & { type: 'ready' }>((resolve, reject) => {
     worker.on('message', (message: FromWorker) => {

@@ -14,4 +14,8 @@ export type FromWorker =
   | { type: 'closed' };
 
 /** Messages from the main thread to the SIP thread. */
-export type ToWorker = { type: 'verdict'; id: number; verdict: Verdict | null; error: string | null } | { type: 'close' };
+export type ToWorker =
+  | { type: 'verdict'; id: number; verdict: Verdict | null; error: string | null }
+  /** The dialer allow-list's sources, after each reload: who is answered as a dialer (proxy/sources.ts). */
+  | { type: 'dialers'; sources: string[] }
+  | { type: 'close' };
