@@ -274,29 +274,36 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     }
 
     for (const method of ['INVITE', 'BYE', 'OPTIONS']) {
-      it(`a forged in-dialog ${method} with a To tag and a bare Route naming us, from an address on no allow-list, is refused 403 and the trunk sees nothing`, async () => {
+      it(`a forged in-dialog ${method} with a To tag and a bare Route naming us is refused 403, from a registered dialer or not, and the trunk sees nothing`, async () => {
         const { proxy, transport, admission } = setup();
+        proxy.receive(inDialog(method, '<sip:127.0.0.1:5060;lr>'), DIALER);
+        await settle();
+        let sent = transport.take();
+        assert.deepEqual(toTrunk(sent), []);
+        assert.deepEqual(statuses(sent), method === 'INVITE' ? [100, 403] : [403]);
         proxy.receive(inDialog(method, '<sip:127.0.0.1:5060;lr>'), STRANGER);
         await settle();
-        const sent = transport.take();
+        sent = transport.take();
         assert.deepEqual(toTrunk(sent), []);
-        // A stranger gets one answer at most: no 100 Trying, no transaction, no retransmission.
-        assert.deepEqual(statuses(sent), [403]);
+        // A stranger gets one answer at most (none when it would be larger than the request): no 100 Trying, no retransmission.
+        assert.ok(statuses(sent).length <= 1 && statuses(sent).every((s) => s === 403), String(statuses(sent)));
         assert.equal(admission.calls, 0, 'never decided as a new call either');
       });
     }
 
     it('a forged ACK with a bare Route naming us is dropped, not forwarded', () => {
       const { proxy, transport } = setup();
+      proxy.receive(inDialog('ACK', '<sip:127.0.0.1:5060;lr>'), DIALER);
       proxy.receive(inDialog('ACK', '<sip:127.0.0.1:5060;lr>'), STRANGER);
       assert.deepEqual(transport.take(), []);
     });
 
     it('a Route with a made-up token is refused like a bare one', () => {
       const { proxy, transport } = setup();
-      proxy.receive(inDialog('BYE', `<sip:127.0.0.1:5060;lr;cgd=${'0'.repeat(32)}>`), STRANGER);
+      proxy.receive(inDialog('BYE', `<sip:127.0.0.1:5060;lr;cgd=${'0'.repeat(32)}>`), DIALER);
+      proxy.receive(inDialog('BYE', `<sip:127.0.0.1:5060;lr;cgd=eA.${'0'.repeat(32)}>`), DIALER);
       const sent = transport.take();
-      assert.deepEqual(statuses(sent), [403]);
+      assert.deepEqual(statuses(sent), [403, 403]);
       assert.deepEqual(toTrunk(sent), []);
     });
 
@@ -310,11 +317,11 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
       const back = transport.take();
       assert.deepEqual(back.map((s) => [s.msg.method, s.peer.host]), [['BYE', '10.0.0.7']]);
       // The same token on another call is refused.
-      proxy.receive(inDialog('INVITE', recordRoute, { callId: 'another-call@198.51.100.66' }), STRANGER);
+      proxy.receive(inDialog('INVITE', recordRoute, { callId: 'another-call@10.0.0.7' }), DIALER);
       await settle();
       const sent = transport.take();
       assert.deepEqual(toTrunk(sent), []);
-      assert.deepEqual(statuses(sent), [403]);
+      assert.deepEqual(statuses(sent), [100, 403]);
     });
 
     it('a dialog ends with its answered BYE: during the grace of 64*T1 it is still routed, after it the token is refused', async () => {

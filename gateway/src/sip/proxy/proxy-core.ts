@@ -76,9 +76,10 @@ export interface ProxyStats {
 }
 
 /**
- * The stateful proxy of RFC 3261 §16 for one hop, dialer → trunk: validates, answers 100 at once,
- * asks the admission for every initial INVITE, forwards with Record-Route so that the dialog's
- * later requests come back through here, and relays responses through the transactions.
+ * The stateful proxy of RFC 3261 §16 for one hop, dialer → trunk: validates, answers a registered
+ * dialer 100 at once, asks the admission for every initial INVITE, forwards with Record-Route so
+ * that the dialog's later requests come back through here (and routes them only inside the dialogs
+ * it admitted, dialogs.ts), and relays responses through the transactions to where requests came from.
  */
 export class ProxyCore {
   private readonly transports = new Map<Proto, Transport>();
@@ -86,6 +87,7 @@ export class ProxyCore {
   private readonly clients = new Map<string, Transaction<IctState, IctEvent> | Transaction<NictState, NictEvent>>();
   private readonly contexts = new Map<string, InviteContext>();
   private readonly ours = new Set<string>();
+  /** Client transactions toward the trunk: their responses' sources are the trunk's addresses. */
   private readonly toTrunk = new Set<string>();
   private pendingCalls = 0;
   private warnedMtu = false;
@@ -322,7 +324,7 @@ export class ProxyCore {
       onEvent: (a) => this.onInviteClientEvent(ctx, a),
       onTerminated: () => this.forgetClient(key),
     };
-    if (this.sources.isTrunk(target.host) || target === this.inDialog.trunk) this.toTrunk.add(key);
+    if (target === this.inDialog.trunk) this.toTrunk.add(key);
     const ict = new Transaction<IctState, IctEvent>(key, newIct(out, target.proto !== 'udp', this.config.timers), reduceIct, (m) => this.sendTo(target, m, () => ict.dispatch({ type: 'transport-error' })), this.clock, user, (t) => ({ type: 'timer', timer: t as 'A' }));
     this.clients.set(key, ict);
     this.armTimerC(ctx);
