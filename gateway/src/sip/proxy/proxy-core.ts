@@ -470,7 +470,7 @@ export class ProxyCore {
       return nist.dispatch({ type: 'respond', response: buildResponse(msg, route.status, [], route.reason) });
     }
     const { dialog, target } = route;
-    if (route.fromDialer && msg.method === 'UPDATE') this.dialogs.learnDialer(dialog, contactOf(msg));
+    if (msg.method === 'UPDATE') this.learnTarget(route.dialog, route.fromDialer, msg);
     const bye = msg.method === 'BYE';
     if (bye) this.observer?.onBye(msg.get('call-id')!);
     const out = msg.clone();
@@ -502,6 +502,12 @@ export class ProxyCore {
     nict.dispatch({ type: 'start' });
   }
 
+  /** §12.2: a target refresh request (re-INVITE, UPDATE) may move its sender's Contact. */
+  private learnTarget(dialog: Dialog, fromDialer: boolean, request: SipMessage): void {
+    if (fromDialer) this.dialogs.learnDialer(dialog, contactOf(request));
+    else this.dialogs.learnTrunk(dialog, null, contactOf(request));
+  }
+
   /** A re-INVITE: routed like any in-dialog request, with INVITE transactions. */
   private forwardInDialogInvite(ctx: InviteContext, popped: SipUri[]): void {
     const route = routeInDialog(this.inDialog, ctx.request, ctx.source, popped);
@@ -511,7 +517,7 @@ export class ProxyCore {
     }
     ctx.dialog = route.dialog;
     ctx.fromDialer = route.fromDialer;
-    if (route.fromDialer) this.dialogs.learnDialer(route.dialog, contactOf(ctx.request));
+    this.learnTarget(route.dialog, route.fromDialer, ctx.request);
     this.forwardInvite(ctx, ctx.request.clone(), route.target, null);
   }
 
