@@ -32,8 +32,10 @@ export class KnownSources {
     for (const source of sources) {
       const [address, bits] = source.split('/');
       const family = net.isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      if (!net.isIP(address)) continue;
-      list.addSubnet(address, bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits), family);
+      const prefix = bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits);
+      // Stored sources are validated on insert; one that is not stays unknown rather than failing the list.
+      if (!net.isIP(address) || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 'ipv6' ? 128 : 32)) continue;
+      list.addSubnet(address, prefix, family);
     }
     this.list = list;
   }
