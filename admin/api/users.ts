@@ -70,6 +70,12 @@ export async function createUser(db: Db, input: NewUser, createdBy: string): Pro
   return toUser(row);
 }
 
+/** The account's own name, when the database finds an account by this name (its collation decides). */
+export async function storedUsername(db: Db, username: string): Promise<string | null> {
+  const row = await db('admin_users').where({ username }).first('username');
+  return row ? row.username : null;
+}
+
 /** The user, when the name and password match an enabled account; null otherwise, in the same time. */
 export async function authenticate(db: Db, username: string, password: string): Promise<AdminUser | null> {
   const row = await db('admin_users').where({ username }).first();

@@ -133,6 +133,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   decisions: decisionsBench,
   audit: async () => (await import('./audit')).auditBench(),
   sip: () => (require('./sip') as typeof import('./sip')).sipBench(),
+  fuzz: async () => (await import('./fuzz')).fuzzBench(),
 };
 
 async function decisionsBench(): Promise<void> {

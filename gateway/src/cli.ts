@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { mintToken, loadSigningSecret, ROLES, type Role } from './auth/tokens';
+import { revokeToken } from './auth/revocations';
+import { issueToken, JTI_PATTERN, loadSigningSecret, ROLES, type Role } from './auth/tokens';
 import { ConfigError, loadConfig, type Config } from './config';
 import { isValidUscc } from './domain/uscc';
 import { DIALING_MODES, type DialingMode } from './engine/types';
@@ -39,6 +40,8 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   campaign create --tenant T --brand B --name N --purpose P --mode agent|predictive|prerecorded|ai_voice
                   [--pack cn | --pack us,uk,ca] [--numbers id1,id2]
   token mint --role dialer|compliance|auditor|admin [--tenant T] --subject WHO [--ttl seconds]
+                                          prints the token and its id (jti); ttl at most TOKEN_MAX_SECONDS_<ROLE>
+  token revoke --jti ID [--by WHO]        refuse that token on every instance from now on
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
   user create --username U --role compliance|auditor|admin [--tenant T] [--name "Full Name"]
                   an admin UI account; the password is read from standard input (first line)
@@ -105,6 +108,7 @@ const OPTIONS = {
   'public-key': { type: 'string', multiple: true },
   source: { type: 'string' },
   description: { type: 'string' },
+  jti: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -228,10 +232,20 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
       if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       const ttl = Number(o.ttl ?? 86400);
       if (!Number.isInteger(ttl) || ttl <= 0) throw new UsageError('--ttl must be a positive number of seconds');
+      const max = config.doors.maxTokenSeconds[role];
+      if (ttl > max) throw new UsageError(`--ttl may be at most ${max} s for a ${role} token (TOKEN_MAX_SECONDS_${role.toUpperCase()}): gateways refuse longer-lived ones`);
       const secret = loadSigningSecret(config.jwtSecret, config.dataDir);
-      const token = mintToken(secret, { role, tenantId: o.tenant ?? null, subject: need(o, 'subject') }, ttl);
-      return print({ token, role, tenantId: o.tenant ?? null, expiresAt: new Date(Date.now() + ttl * 1000).toISOString() });
+      const { token, jti, expiresAt } = issueToken(secret, { role, tenantId: o.tenant ?? null, subject: need(o, 'subject') }, ttl);
+      return print({ token, jti, role, tenantId: o.tenant ?? null, expiresAt: expiresAt.toISOString() });
     }
+    case 'token revoke':
+      return withDb(config, async (db) => {
+        const jti = need(o, 'jti');
+        if (!new RegExp(JTI_PATTERN).test(jti)) throw new UsageError('--jti must be the token id that `token mint` printed');
+        const revocation = await revokeToken(db, jti, operator(o).subject);
+        await logAction(db, operator(o), 'cli token revoke', jti, { newlyRevoked: revocation.newlyRevoked }, null);
+        print(revocation);
+      });
     case 'registry import':
       return withDb(config, async (db) => {
         const listDate = Date.parse(`${need(o, 'date')}T00:00:00Z`);

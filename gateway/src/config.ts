@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import cron from 'node-cron';
+import { loadDoorsConfig, type DoorsConfig } from './auth/config';
 import { loadSipConfig, type SipConfig } from './sip/config';
 
 export interface Config {
@@ -22,6 +23,8 @@ export interface Config {
   audit: AuditConfig;
   /** The SIP proxy's settings; null when SIP_LISTEN is unset. */
   sip: SipConfig | null;
+  /** Token lifetimes, sign-in throttling, request rates and evidence sizes (see README, "The doors"). */
+  doors: DoorsConfig;
 }
 
 /** The tamper-evident trail (see README, "The audit trail"). */
@@ -106,5 +109,6 @@ export function loadConfig(env: Env = process.env): Config {
     sip: loadSipConfig(env, (message) => {
       throw new ConfigError(message);
     }),
+    doors: loadDoorsConfig(env, integer),
   };
 }

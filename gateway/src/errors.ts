@@ -5,6 +5,7 @@
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, message: 'The request does not match the schema' },
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  EVIDENCE_TOO_LARGE: { status: 413, message: 'The evidence is larger than the gateway stores' },
   INVALID_NUMBER: { status: 400, message: 'The phone number is not a valid E.164 number' },
   INVALID_USCC: { status: 400, message: 'The unified social credit code (统一社会信用代码) is invalid' },
   CONSENT_NOT_SPECIFIC: { status: 422, message: 'Bundled, pre-ticked or blanket consent is not consent' },
@@ -27,6 +28,10 @@ export const ERRORS = {
   AUTH_REQUIRED: { status: 401, message: 'A bearer token is required' },
   TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
   TOKEN_INVALID: { status: 401, message: 'The token is not valid' },
+  TOKEN_REVOKED: { status: 401, message: 'The token was revoked' },
+  TOKEN_ISSUED_IN_FUTURE: { status: 401, message: 'The token claims to be issued later than now' },
+  TOKEN_LIFETIME_TOO_LONG: { status: 401, message: 'The token lives longer than its role allows' },
+  TOO_MANY_REQUESTS: { status: 429, message: 'Too many requests; wait and try again' },
   FORBIDDEN_ROLE: { status: 403, message: 'Your role may not do this' },
   FORBIDDEN_TENANT: { status: 403, message: 'This belongs to another tenant' },
   NOT_FOUND: { status: 404, message: 'No such route' },

@@ -8,6 +8,8 @@ import { openAudit, type Audit } from './audit/open';
 import { JOB_STREAM } from './audit/trail';
 import type { GatewayContext } from './api/context';
 import { installErrorHandling } from './api/error-handler';
+import { evidenceSizeLimit } from './api/evidence-size';
+import { strictBodies } from './api/strict-bodies';
 import { auditRoutes } from './api/routes/audit';
 import { callRoutes } from './api/routes/calls';
 import { callerNumberRoutes } from './api/routes/caller-numbers';
@@ -23,6 +25,7 @@ import { registrationRoutes } from './api/routes/registrations';
 import { relationshipRoutes } from './api/routes/relationships';
 import { sipDialerRoutes } from './api/routes/sip-dialers';
 import { tenantRoutes } from './api/routes/tenants';
+import { tokenRoutes } from './api/routes/tokens';
 import { SHARED_SCHEMAS } from './api/schemas/common';
 import { loadSigningSecret } from './auth/tokens';
 import type { Config } from './config';
@@ -49,7 +52,12 @@ export const OPENAPI_INFO = {
 export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Promise<FastifyInstance> {
   // Per-request log lines only when debugging: at thousands of decisions a second they would be the bottleneck.
   const quiet = log.level !== 'debug' && log.level !== 'trace';
-  const app = Fastify({ loggerInstance: log, bodyLimit: 4 * 1024 * 1024, logController: new LogController({ disableRequestLogging: quiet }) });
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit: 4 * 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: quiet }),
+    schemaController: { compilersFactory: { buildValidator: strictBodies as never } },
+  });
   app.decorate('gate', gate);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   installErrorHandling(app);
@@ -62,9 +70,10 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(auth, { secret: gate.signingSecret, db: gate.db });
+  await app.register(auth, { secret: gate.signingSecret, db: gate.db, doors: gate.config.doors });
+  await app.register(evidenceSizeLimit, { maxBytes: gate.config.doors.evidenceMaxBytes });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, sipDialerRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, sipDialerRoutes, tokenRoutes]) {
     await app.register(routes);
   }
   return app;

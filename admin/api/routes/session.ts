@@ -3,40 +3,21 @@ import { mintToken } from '../../../gateway/src/auth/tokens';
 import { AppError } from '../../../gateway/src/errors';
 import { logAction } from '../../../gateway/src/storage/admin-log';
 import { bearerSecurity, errorResponses } from '../../../gateway/src/api/schemas/common';
-import { authenticate } from '../users';
+import { countAttempt, dropExpired, forgetAttempts, throttleName, uncountAttempt, type Count } from '../sign-in-throttle';
+import { authenticate, storedUsername } from '../users';
 import { userJson } from './user-json';
 
 /** A working day: officers sign in again each morning. */
 const SESSION_SECONDS = 8 * 3600;
-/** Failed sign-ins per user name before it must wait: slows password guessing on each instance. */
-const MAX_FAILURES = 5;
-const LOCKOUT_MS = 15 * 60_000;
-
-/** Recent failed sign-ins by user name, in this process. */
-class FailedSignIns {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-
-  blocked(username: string, now = Date.now()): boolean {
-    const f = this.failures.get(username);
-    if (!f || now - f.since > LOCKOUT_MS) return false;
-    return f.count >= MAX_FAILURES;
-  }
-
-  fail(username: string, now = Date.now()): void {
-    const f = this.failures.get(username);
-    if (!f || now - f.since > LOCKOUT_MS) this.failures.set(username, { count: 1, since: now });
-    else f.count++;
-    if (this.failures.size > 10_000) this.failures.clear();
-  }
-
-  clear(username: string): void {
-    this.failures.delete(username);
-  }
-}
+/** How often this instance removes counters whose window has ended. */
+const PURGE_EVERY_MS = 60_000;
 
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const { db, signingSecret } = app.gate;
-  const failed = new FailedSignIns();
+  const limits = app.gate.config.doors.signIn;
+  const windowMs = limits.windowSeconds * 1000;
+  let purgedAt = 0;
+  const retryAfter = (count: Count) => Math.max(1, Math.ceil((count.windowStart + windowMs - Date.now()) / 1000));
 
   app.post<{ Body: { username: string; password: string } }>(
     '/admin/api/session',
@@ -55,18 +36,29 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      if (failed.blocked(username)) {
-        await logAction(db, { subject: username, role: 'unknown', tenantId: null }, 'sign in refused', null, { ip: request.ip, reason: 'too many failures' });
-        throw new AppError('TOO_MANY_SIGN_INS');
+      const nameKey = `user:${throttleName((await storedUsername(db, username)) ?? username)}`;
+      const addressKey = `ip:${request.ip}`;
+      // Counted before the password is checked: the count decides whether it is checked at all.
+      const byName = await countAttempt(db, nameKey, windowMs);
+      const byAddress = await countAttempt(db, addressKey, windowMs);
+      if (Date.now() - purgedAt > PURGE_EVERY_MS) {
+        purgedAt = Date.now();
+        await dropExpired(db, windowMs);
+      }
+      const blocked = byName.failures > limits.maxFailures ? byName : byAddress.failures > limits.maxFailuresPerAddress ? byAddress : null;
+      if (blocked) {
+        await logAction(db, { subject: username, role: 'unknown', tenantId: null }, 'sign in refused', null, { ip: request.ip, reason: blocked === byName ? 'too many failures' : 'too many failures from this address' });
+        reply.header('retry-after', String(retryAfter(blocked)));
+        throw blocked === byName
+          ? new AppError('TOO_MANY_SIGN_INS')
+          : new AppError('TOO_MANY_SIGN_INS', 'Too many failed sign-ins from this address; wait and try again');
       }
       const user = await authenticate(db, username, password);
       const actor = { subject: username, role: user?.role ?? 'unknown', tenantId: user?.tenantId ?? null };
       await logAction(db, actor, user ? 'sign in' : 'sign in refused', null, { ip: request.ip });
-      if (!user) {
-        failed.fail(username);
-        throw new AppError('INVALID_CREDENTIALS');
-      }
-      failed.clear(username);
+      if (!user) throw new AppError('INVALID_CREDENTIALS');
+      await forgetAttempts(db, nameKey);
+      await uncountAttempt(db, addressKey);
       const token = mintToken(signingSecret, { subject: user.username, role: user.role, tenantId: user.tenantId }, SESSION_SECONDS);
       return reply.status(201).send({ token, expiresAt: new Date(Date.now() + SESSION_SECONDS * 1000).toISOString(), user });
     },

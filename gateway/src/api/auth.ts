@@ -1,13 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { DoorsConfig } from '../auth/config';
+import { RevocationList } from '../auth/revocations';
 import { TokenVerifier, type Principal, type Role } from '../auth/tokens';
 import { AppError } from '../errors';
 import { logAction } from '../storage/admin-log';
 import type { Db } from '../storage/db';
+import { RateLimiter } from './rate-limit';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
+  }
+  interface FastifyInstance {
+    /** The revoked tokens as this instance knows them; told when a revocation was made here. */
+    revocations: RevocationList;
   }
   interface FastifyContextConfig {
     /** Roles allowed on the route; a route without it is public. */
@@ -42,14 +49,36 @@ export function tenantOf(request: FastifyRequest, requested?: string | null): st
   return requested;
 }
 
-async function authPlugin(app: FastifyInstance, options: { secret: string; db: Db }) {
-  const tokens = new TokenVerifier(options.secret);
+/** Refused tokens per source address per minute: a token guesser is slowed whatever the request limit. */
+const BAD_TOKENS_PER_MINUTE = 120;
+
+async function authPlugin(app: FastifyInstance, options: { secret: string; db: Db; doors: DoorsConfig }) {
+  const tokens = new TokenVerifier(options.secret, options.doors);
+  const revocations = new RevocationList(options.db, options.doors.revocationRefreshMs);
+  const requests = new RateLimiter(options.doors.requestsPerMinute);
+  const badTokens = new RateLimiter(BAD_TOKENS_PER_MINUTE);
+  app.decorate('revocations', revocations);
   app.decorateRequest('principal', null as unknown as Principal);
   // onRequest, before the body is even parsed: an unauthenticated request learns nothing about the schema.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
-    request.principal = tokens.verify(bearer(request));
+    const limited = (wait: number, message: string) => {
+      reply.header('retry-after', String(wait));
+      return new AppError('TOO_MANY_REQUESTS', message);
+    };
+    let token;
+    try {
+      token = tokens.verify(bearer(request));
+      await revocations.check(token.jti);
+    } catch (error) {
+      const wait = error instanceof AppError && error.status === 401 ? badTokens.hit(request.ip) : 0;
+      if (wait > 0) throw limited(wait, `Too many refused tokens from ${request.ip}; wait ${wait} s`);
+      throw error;
+    }
+    const wait = requests.hit(token.jti);
+    if (wait > 0) throw limited(wait, `More than ${options.doors.requestsPerMinute} requests a minute with this token; wait ${wait} s`);
+    request.principal = token.principal;
     if (!roles.includes(request.principal.role)) {
       throw new AppError('FORBIDDEN_ROLE', `The ${request.principal.role} role may not ${request.method} ${request.routeOptions.url}; allowed: ${roles.join(', ')}`);
     }

@@ -11,6 +11,7 @@ import { purgeExpired } from './purge';
 import { sealChains } from './seals';
 import { verifyDatabase } from './verify-db';
 import { verifyExportFile } from './verify-file';
+import { writePrivateFile } from '../storage/private-files';
 
 interface CliKit {
   withDb<T>(config: Config, work: (db: Db, audit: Audit) => Promise<T>): Promise<T>;
@@ -61,7 +62,7 @@ export async function runAuditCommand(command: string, config: Config, o: Record
         const manifest = await createExport(db, audit, config.dataDir, { filter: exportFilter(o, kit), format, pseudonymise: Boolean(o.pseudonymise), exportedBy: kit.operator() });
         const file = `${config.dataDir}/exports/${manifest.file.name}`;
         const manifestFile = `${config.dataDir}/exports/${manifest.id}.manifest.json`;
-        fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
+        writePrivateFile(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
         kit.print({ id: manifest.id, file, manifest: manifestFile, counts: manifest.counts, integrity: manifest.integrity });
       });
     case 'audit verify': {

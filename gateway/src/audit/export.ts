@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { iso, isoOrNull } from '../iso';
 import type { Actor } from '../storage/admin-log';
@@ -11,6 +10,7 @@ import { ExportWriter } from './export-writer';
 import type { Audit } from './open';
 import { purgeCutoff } from './purge';
 import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
+import { ensurePrivateDir } from '../storage/private-files';
 
 export interface ExportFilter {
   from?: number;
@@ -100,7 +100,7 @@ export async function writeExport(db: Db, audit: Audit, dir: string, request: Ex
   const { filter, format, pseudonymise } = request;
   const calleeTag = filter.callee ? audit.pseudonyms.tag(filter.callee) : null;
   const id = newId('exp');
-  fs.mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const name = `${id}.${format}`;
   const out = new ExportWriter(path.join(dir, name), format);
   const counts = { records: 0, purged: 0, pseudonymised: 0, omitted: 0 };

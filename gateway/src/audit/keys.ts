@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../storage/db';
+import { ensurePrivateDir } from '../storage/private-files';
 
 /**
  * The Ed25519 key that signs seals and export manifests. AUDIT_SIGNING_KEY_FILE names a PEM
@@ -38,7 +39,7 @@ export function loadSigner(configuredFile: string | null, dataDir: string): Audi
   const file = configuredFile ?? path.join(dataDir, 'audit-signing-key.pem');
   if (!fs.existsSync(file)) {
     if (configuredFile) throw new Error(`AUDIT_SIGNING_KEY_FILE ${configuredFile} does not exist`);
-    fs.mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     const { privateKey } = crypto.generateKeyPairSync('ed25519');
     try {
       fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../storage/db';
+import { ensurePrivateDir, narrowIfExists } from '../storage/private-files';
 import { JOB_STREAM, trailOf } from '../audit/trail';
 import { decisionEvent, type DecisionRow } from './record';
 
@@ -14,8 +15,9 @@ export class DecisionSpool {
   private readonly file: string;
 
   constructor(dir: string) {
-    fs.mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
     this.file = path.join(dir, 'decisions.ndjson');
+    narrowIfExists(this.file);
   }
 
   get directory(): string {
@@ -23,7 +25,7 @@ export class DecisionSpool {
   }
 
   append(rows: DecisionRow[]): void {
-    const fd = fs.openSync(this.file, 'a');
+    const fd = fs.openSync(this.file, 'a', 0o600);
     try {
       fs.writeSync(fd, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
       fs.fsyncSync(fd);

@@ -71,11 +71,10 @@ export class DecisionAdmission implements Admission {
     if (presentedNumbers(invite, this.config.defaultRegion).length > 1) {
       return this.refuse(403, 'CALLER_ID_NOT_OWNED', 'Forbidden (P-Asserted-Identity, From and Remote-Party-ID present different numbers)');
     }
-    // RFC 8224 §6.2: every Identity header present must verify; a forged or stale one refuses the call.
-    for (const identity of this.verifier ? invite.getAll('identity') : []) {
-      const check = this.verifier!.verify(identity, caller, callee);
-      if (!check.ok) return this.refuse(check.status, check.code, check.reason);
-    }
+    // RFC 8224 §6.2: every Identity header present must verify; a forged or stale one refuses the
+    // call, and so does one attesting less than the configured minimum.
+    const check = this.verifier?.verifyCall(invite.getAll('identity'), caller, callee);
+    if (check && !check.ok) return this.refuse(check.status, check.code, check.reason);
     let record: DecisionRecord;
     let headers: [string, string][] = [];
     const hook = this.hook;

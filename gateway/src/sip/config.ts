@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { REASONS } from '../engine/reasons';
+import type { Attestation } from './identity/passport';
 import { loadTrustedKeys } from './identity/verify';
 import { parseUri } from './message/uri';
 import { DEFAULT_TIMERS, type Timers } from './transaction/types';
@@ -36,8 +37,11 @@ export interface SipConfig {
   recvBufferBytes: number;
   dialerRefreshMs: number;
   stir: { privateKeyPem: string; x5u: string } | null;
-  /** Check Identity headers that arrive from dialers, refusing forged or stale ones. */
-  verifyIdentity: { trustFile: string } | null;
+  /**
+   * Check Identity headers that arrive from dialers, refusing forged or stale ones; with a minimum
+   * attestation, a call must carry a verified PASSporT attesting at least that (A > B > C).
+   */
+  verifyIdentity: { trustFile: string; minimumAttestation: Attestation | null } | null;
   /** Hex key of the dialog tokens in our Record-Route (see proxy/route-token.ts). */
   routeKey: string;
   /** What a request from a source that is neither a registered dialer nor the trunk gets. */
@@ -109,6 +113,8 @@ function stir(env: Env, fail: Fail): SipConfig['stir'] {
 
 function verifyIdentity(env: Env, fail: Fail): SipConfig['verifyIdentity'] {
   const mode = oneOf(env, 'SIP_STIR_VERIFY', ['off', 'reject'] as const, 'off', fail);
+  const minimum = env.SIP_STIR_MIN_ATTEST ? oneOf(env, 'SIP_STIR_MIN_ATTEST', ['A', 'B', 'C'] as const, 'C', fail) : null;
+  if (mode === 'off' && minimum !== null) fail('SIP_STIR_MIN_ATTEST needs SIP_STIR_VERIFY=reject: an attestation counts only once it is verified');
   if (mode === 'off') return null;
   const trustFile = env.SIP_STIR_TRUST_FILE;
   if (!trustFile) fail('SIP_STIR_VERIFY=reject needs SIP_STIR_TRUST_FILE: a JSON object from x5u URL to certificate PEM');
@@ -117,7 +123,7 @@ function verifyIdentity(env: Env, fail: Fail): SipConfig['verifyIdentity'] {
   } catch (error) {
     fail(`SIP_STIR_TRUST_FILE cannot be used: ${(error as Error).message}`);
   }
-  return { trustFile: trustFile! };
+  return { trustFile: trustFile!, minimumAttestation: minimum };
 }
 
 /**

@@ -8,8 +8,10 @@ import { DialerDirectory } from './dialers';
 import { ShakenSigning } from './identity/attestation';
 import { PassportSigner } from './identity/passport';
 import { IdentityVerifier, loadTrustedKeys } from './identity/verify';
+import type { SipMessage } from './message/message';
 import { parseMessage } from './message/parse';
 import { SignalledOutcomes } from './outcomes';
+import type { ProxyStats } from './proxy/proxy-core';
 import type { ProxyLog } from './proxy/types';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
@@ -17,6 +19,8 @@ export interface SipService {
   dialers: DialerDirectory;
   outcomes: SignalledOutcomes;
   listening: { proto: string; host: string; port: number }[];
+  /** The proxy's counters: what it received, answered, refused and dropped. */
+  stats(): Promise<ProxyStats>;
   close(): Promise<void>;
 }
 
@@ -40,7 +44,7 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
   await dialers.start();
   const outcomes = new SignalledOutcomes(gate.db, log);
   const signing = config.stir ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u)) : null;
-  const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile)) : null;
+  const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile), Date.now, config.verifyIdentity.minimumAttestation) : null;
   const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing, verifier);
 
   const worker = startWorker(config);
@@ -48,6 +52,12 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
   // Posted before the listeners open (messages queue until the thread runs), then after every reload.
   send({ type: 'dialers', sources: dialers.sources() });
   dialers.onReload((sources) => send({ type: 'dialers', sources }));
+  const statsWaiters: ((stats: ProxyStats) => void)[] = [];
+  const stats = () =>
+    new Promise<ProxyStats>((resolve) => {
+      statsWaiters.push(resolve);
+      send({ type: 'stats' });
+    });
   let closing = false;
   const ready = new Promise<FromWorker & { type: 'ready' }>((resolve, reject) => {
     worker.on('message', (message: FromWorker) => {
@@ -57,7 +67,14 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
         case 'failed':
           return reject(new Error(`SIP listeners could not start: ${message.message}`));
         case 'admit': {
-          const invite = parseMessage(Buffer.from(message.bytes));
+          // The SIP thread parsed these bytes already; should they not parse again, the call fails
+          // closed instead of an exception escaping into the main thread.
+          let invite: SipMessage;
+          try {
+            invite = parseMessage(Buffer.from(message.bytes));
+          } catch (error) {
+            return send({ type: 'verdict', id: message.id, verdict: null, error: (error as Error).message });
+          }
           admission.admit(invite, message.source).then(
             (verdict) => send({ type: 'verdict', id: message.id, verdict, error: null }),
             (error: Error) => send({ type: 'verdict', id: message.id, verdict: null, error: error.message }),
@@ -75,6 +92,9 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
           return;
         case 'log':
           return log[message.level](message.obj, message.msg);
+        case 'stats':
+          for (const waiter of statsWaiters.splice(0)) waiter(message.stats);
+          return;
         case 'closed':
           return;
       }
@@ -107,5 +127,5 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
     await stopAll();
     throw error;
   }
-  return { dialers, outcomes, listening, close: stopAll };
+  return { dialers, outcomes, listening, stats, close: stopAll };
 }

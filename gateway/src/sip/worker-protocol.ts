@@ -1,3 +1,4 @@
+import type { ProxyStats } from './proxy/proxy-core';
 import type { CallRef, Verdict } from './proxy/types';
 import type { Peer, Proto } from './transport/types';
 
@@ -11,6 +12,7 @@ export type FromWorker =
   /** An allowed call that was refused after all (its verdict came too late): it never rang. */
   | { type: 'unplaced'; decisionId: string; tenantId: string; reason: string }
   | { type: 'log'; level: 'warn' | 'error'; obj: unknown; msg?: string }
+  | { type: 'stats'; stats: ProxyStats }
   | { type: 'closed' };
 
 /** Messages from the main thread to the SIP thread. */
@@ -18,4 +20,5 @@ export type ToWorker =
   | { type: 'verdict'; id: number; verdict: Verdict | null; error: string | null }
   /** The dialer allow-list's sources, after each reload: who is answered as a dialer (proxy/sources.ts). */
   | { type: 'dialers'; sources: string[] }
+  | { type: 'stats' }
   | { type: 'close' };

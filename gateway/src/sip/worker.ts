@@ -41,6 +41,7 @@ const transports: Transport[] = [];
 port.on('message', (message: ToWorker) => {
   if (message.type === 'verdict') return admission.settle(message.id, message.verdict, message.error);
   if (message.type === 'dialers') return proxy.setDialerSources(message.sources);
+  if (message.type === 'stats') return post({ type: 'stats', stats: { ...proxy.stats } });
   if (message.type === 'close') void close();
 });
 

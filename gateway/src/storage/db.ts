@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import type { Config } from '../config';
+import { ensurePrivateDir, ensurePrivateFile, narrowIfExists } from './private-files';
 
 export type Db = Knex;
 
@@ -36,10 +37,15 @@ export function isDuplicateKey(error: unknown): boolean {
 }
 
 function sqliteConfig(dataDir: string): Knex.Config {
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
+  const filename = path.join(dataDir, 'callgate.sqlite');
+  // SQLite creates the -wal and -shm files later with the database file's own mode, so a database
+  // file created 0600 before SQLite opens it keeps all three private.
+  ensurePrivateFile(filename);
+  for (const suffix of ['-wal', '-shm']) narrowIfExists(filename + suffix);
   return {
     client: 'better-sqlite3',
-    connection: { filename: path.join(dataDir, 'callgate.sqlite') },
+    connection: { filename },
     useNullAsDefault: true,
     pool: {
       min: 1,

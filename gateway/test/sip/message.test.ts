@@ -164,3 +164,37 @@ describe('malformed input never crashes the parser', () => {
     }
   });
 });
+
+describe('hostile headers are refused by the parser, answerably when the request can still be answered', () => {
+  const refusal = (edit: (text: string) => string) => parseOrError(Buffer.from(edit(INVITE), 'latin1')) as SipParseError;
+
+  it('an empty Via line above the real one is malformed and answerable; a message whose only Via is empty is not answerable; neither throws', () => {
+    const above = refusal((t) => t.replace('Via:', 'Via:\r\nVia:'));
+    assert.ok(above instanceof SipParseError);
+    assert.deepEqual([above.message, above.answerable], ['empty Via header', true]);
+    const only = refusal((t) => t.replace(/^Via: .*$/m, 'Via: , '));
+    assert.ok(only instanceof SipParseError);
+    assert.equal(only.answerable, false);
+  });
+
+  it('a Via with rport out of range, a received that is no IP address, or a bracketed host that is no IPv6 address is malformed', () => {
+    for (const via of ['SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa;rport=99999', 'SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa;rport=0', 'SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa;received=evil.example', 'SIP/2.0/UDP [zz::1];branch=z9hG4bKa', 'SIP/2.0/UDP [:::::]:5060;branch=z9hG4bKa']) {
+      assert.equal(parseVia(via), null, via);
+    }
+    assert.equal(parseVia('SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKa;rport=5070;received=2001:db8::2')?.port, 5060);
+    assert.equal(parseVia(undefined), null);
+  });
+
+  it('two Content-Types, a Call-ID with a space or a NUL byte are refused 400-able', () => {
+    for (const [edit, reason] of [
+      [(t: string) => t.replace('Content-Type: application/sdp', 'Content-Type: application/sdp\r\nc: text/plain'), /more than one content-type header/],
+      [(t: string) => t.replace('Call-ID: a84b4c76e66710@pc33.example.com', 'Call-ID: a84b4c76e66710 @pc33'), /malformed Call-ID/],
+      [(t: string) => t.replace('Call-ID: a84b4c76e66710', 'Call-ID: a84b4c76e66710\u0000'), /malformed Call-ID/],
+    ] as const) {
+      const error = refusal(edit);
+      assert.ok(error instanceof SipParseError);
+      assert.match(error.message, reason);
+      assert.equal(error.answerable, true);
+    }
+  });
+});

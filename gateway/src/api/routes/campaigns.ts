@@ -69,7 +69,7 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
             brandId: id,
             name: { type: 'string', minLength: 1, maxLength: 200 },
             purpose,
-            policyPack: { type: 'string', description: 'Id of a policy pack in policies/, e.g. "cn"' },
+            policyPack: { type: 'string', maxLength: 40, description: 'Id of a policy pack in policies/, e.g. "cn"' },
             policyPacks: {
               type: 'array',
               minItems: 1,
@@ -79,7 +79,7 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
               description: "Several packs for a campaign that calls several countries, e.g. [\"us\", \"uk\", \"ca\"]: each call is judged by the packs covering the callee's country (with their overlays)",
             },
             dialingMode,
-            callerNumberIds: { type: 'array', items: id, uniqueItems: true, default: [] },
+            callerNumberIds: { type: 'array', items: id, uniqueItems: true, maxItems: 1000, default: [] },
           },
         },
         response: { 201: campaignJson, ...errorResponses },

@@ -39,7 +39,7 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
           required: ['legalName', 'country'],
           properties: {
             legalName: { type: 'string', minLength: 1, maxLength: 200 },
-            uscc: { type: 'string', description: '统一社会信用代码, required for Chinese enterprises, checked with its check character' },
+            uscc: { type: 'string', maxLength: 40, description: '统一社会信用代码, required for Chinese enterprises, checked with its check character' },
             country: { type: 'string', pattern: '^[A-Z]{2}$' },
           },
         },

@@ -76,7 +76,9 @@ export const errorResponses = {
   403: errorResponse,
   404: errorResponse,
   409: errorResponse,
+  413: errorResponse,
   422: errorResponse,
+  429: errorResponse,
   503: errorResponse,
 } as const;
 

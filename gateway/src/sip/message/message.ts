@@ -63,9 +63,14 @@ export class SipMessage {
   /** The first value of a header (the whole line for non-list headers). */
   get(name: string): string | undefined {
     const key = headerKey(name);
-    const h = this.headers.find((f) => f.key === key);
-    if (!h) return undefined;
-    return LIST_HEADERS.has(key) ? splitList(h.value)[0] : h.value;
+    if (!LIST_HEADERS.has(key)) return this.headers.find((f) => f.key === key)?.value;
+    // A list header line may be empty (`Supported:`); the first value is then on a later line.
+    for (const h of this.headers) {
+      if (h.key !== key) continue;
+      const first = splitList(h.value)[0];
+      if (first !== undefined) return first;
+    }
+    return undefined;
   }
 
   has(name: string): boolean {

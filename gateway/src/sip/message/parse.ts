@@ -3,6 +3,7 @@ import { LIMITS } from './limits';
 import { SipMessage, type HeaderField } from './message';
 import { parseNameAddr } from './name-addr';
 import { parseUri } from './uri';
+import { splitList } from './split';
 import { parseVia } from './via';
 
 /**
@@ -11,15 +12,28 @@ import { parseVia } from './via';
  * the bytes are dropped (§16.3, RFC 4475 §3.1.2).
  */
 export class SipParseError extends Error {
-  constructor(
-    message: string,
-    readonly partial: SipMessage | null = null,
-  ) {
+  readonly partial: SipMessage | null;
+
+  constructor(message: string, partial: SipMessage | null = null) {
+    // Refusing bad input is an outcome, not a fault: a stack trace would be useless, and capturing
+    // one for every hostile datagram is most of the cost of refusing it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.partial = partial;
   }
 
+  /**
+   * Enough to build a response (§8.2.6): a request whose top Via parses, so that the answer finds
+   * its way back, and From, To, Call-ID and CSeq to copy. A Via without branch (RFC 2543) is still
+   * answered: RFC 4475 §3.1.2.1 expects its 400.
+   */
   get answerable(): boolean {
-    return this.partial !== null && this.partial.isRequest && RESPONSE_ESSENTIALS.every((h) => this.partial!.has(h)) && parseVia(this.partial.get('via')!) !== null;
+    const msg = this.partial;
+    if (msg === null || !msg.isRequest) return false;
+    if (!RESPONSE_ESSENTIALS.every((h) => (msg.get(h) ?? '').length > 0)) return false;
+    return parseVia(msg.get('via')) !== null;
   }
 }
 
@@ -27,6 +41,9 @@ export interface ParseOptions {
   /** Datagram: a body longer than Content-Length is cut (§18.3); a missing one means "the rest". */
   datagram: boolean;
 }
+
+/** §20: headers a message carries at most once. */
+const SINGLETONS = ['call-id', 'cseq', 'from', 'to', 'max-forwards', 'content-length', 'content-type'];
 
 const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) (\S+) SIP\/2\.0$/;
 const STATUS_LINE = /^SIP\/2\.0 (\d{3}) (.*)$/;
@@ -123,12 +140,18 @@ function validate(msg: SipMessage): void {
   for (const name of RESPONSE_ESSENTIALS) {
     if (!msg.has(name)) throw new SipParseError(`missing ${name} header`, msg);
   }
-  for (const name of ['call-id', 'cseq', 'from', 'to', 'max-forwards', 'content-length']) {
+  for (const name of SINGLETONS) {
     if (msg.headers.filter((h) => h.key === name).length > 1) throw new SipParseError(`more than one ${name} header`, msg);
+  }
+  for (const h of msg.headers) {
+    // §7.3.1: a Via line holds one or more values; an empty one is no Via at all.
+    if (h.key === 'via' && splitList(h.value).length === 0) throw new SipParseError('empty Via header', msg);
   }
   for (const via of msg.getAll('via')) {
     if (!parseVia(via)) throw new SipParseError(`malformed Via: ${via.slice(0, 80)}`, msg);
   }
+  // §25.1: callid = word ["@" word], printable characters without whitespace.
+  if (!/^[\x21-\x7e]+$/.test(msg.get('call-id')!)) throw new SipParseError(`malformed Call-ID: ${msg.get('call-id')!.slice(0, 40)}`, msg);
   const cseq = METHOD_OF_CSEQ.exec(msg.get('cseq')!.replace(/\s+/g, ' '));
   if (!cseq || Number(cseq[1]) > 2 ** 31 - 1) throw new SipParseError(`malformed CSeq: ${msg.get('cseq')!.slice(0, 40)}`, msg);
   for (const name of ['from', 'to']) {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { SipMessage } from './message';
 import { tagOf } from './name-addr';
+import { splitList } from './split';
 
 export const REASON_PHRASES: Record<number, string> = {
   100: 'Trying',
@@ -18,6 +19,7 @@ export const REASON_PHRASES: Record<number, string> = {
   482: 'Loop Detected',
   483: 'Too Many Hops',
   484: 'Address Incomplete',
+  428: 'Use Identity Header',
   436: 'Bad Identity Info',
   437: 'Unsupported Credential',
   438: 'Invalid Identity Header',
@@ -36,7 +38,8 @@ export function buildResponse(request: SipMessage, status: number, extra: [strin
   const headers: [string, string][] = [];
   const res = SipMessage.response(status, reason, []);
   for (const h of request.headers) {
-    if (h.key === 'via') res.headers.push({ ...h });
+    // An empty Via line carries no value to copy; echoing it would make the response malformed too.
+    if (h.key === 'via' && splitList(h.value).length > 0) res.headers.push({ ...h });
   }
   let to = request.get('to') ?? '';
   if (status > 100 && tagOf(to) === null) to += `;tag=${localTag(request)}`;
@@ -53,4 +56,16 @@ export function buildResponse(request: SipMessage, status: number, extra: [strin
 function localTag(request: SipMessage): string {
   const key = `${request.get('call-id')}|${request.get('via')}|${request.get('cseq')}`;
   return 'cg' + crypto.createHash('sha1').update(key).digest('hex').slice(0, 12);
+}
+
+/** Printable ASCII only, no quote or backslash: safe inside a reason phrase or a quoted string. */
+export const printable = (text: string, max = 100): string => text.replace(/[^\x20-\x7e]|["\\]/g, '?').slice(0, max);
+
+/**
+ * §20.43: `Warning: 399 <agent> "text"`, 399 being the miscellaneous warning, so that a dialer's
+ * log names what was wrong with its request, not only that it was bad.
+ */
+export function warningHeader(agent: string, text: string): [string, string] {
+  const host = agent.includes(':') && !agent.startsWith('[') ? `[${agent}]` : agent;
+  return ['Warning', `399 ${host} "${printable(text)}"`];
 }

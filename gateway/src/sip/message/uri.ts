@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { parseParams } from './split';
 
 export interface SipUri {
@@ -52,6 +53,7 @@ const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)$/;
 export function parseHostPort(text: string): { host: string; port: number | null } | null {
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(text.trim());
   if (!m || !HOST.test(m[1])) return null;
+  if (m[1].startsWith('[') && !net.isIPv6(m[1].slice(1, -1))) return null;
   const port = m[2] === undefined ? null : Number(m[2]);
   if (port !== null && (port === 0 || port > 65535)) return null;
   return { host: m[1].toLowerCase(), port };

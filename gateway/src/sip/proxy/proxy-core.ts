@@ -3,7 +3,7 @@ import type { SipConfig } from '../config';
 import { SipMessage } from '../message/message';
 import { parseNameAddr, tagOf } from '../message/name-addr';
 import { parseMessage, SipParseError } from '../message/parse';
-import { buildResponse } from '../message/response';
+import { buildResponse, printable, warningHeader } from '../message/response';
 import { parseUri, type SipUri } from '../message/uri';
 import { parseVia, sentBy, type Via } from '../message/via';
 import type { Clock } from '../transaction/clock';
@@ -69,7 +69,12 @@ const SCHEMES = new Set(['sip', 'sips', 'tel']);
 
 export interface ProxyStats {
   received: number;
+  /** Messages neither answered nor acted on: unanswerable bytes, stray responses, forged ACKs. */
   dropped: number;
+  /** Malformed requests answered 400. */
+  badRequests: number;
+  /** Messages dropped because handling them threw: each one is a bug. */
+  internalErrors: number;
   invites: number;
   forwarded: number;
   refused: number;
@@ -91,7 +96,7 @@ export class ProxyCore {
   private readonly toTrunk = new Set<string>();
   private pendingCalls = 0;
   private warnedMtu = false;
-  readonly stats: ProxyStats = { received: 0, dropped: 0, invites: 0, forwarded: 0, refused: 0 };
+  readonly stats: ProxyStats = { received: 0, dropped: 0, badRequests: 0, internalErrors: 0, invites: 0, forwarded: 0, refused: 0 };
   private readonly tokens: RouteTokens;
   readonly dialogs: DialogTable;
   private readonly sources: KnownSources;
@@ -143,18 +148,29 @@ export class ProxyCore {
       else this.onResponse(msg, peer);
     } catch (error) {
       this.stats.dropped++;
-      this.log.error({ err: error }, 'SIP message dropped after an internal error');
+      this.internalError(error);
     }
+  }
+
+  /** A fault of ours: counted and logged, never let out, where it would end the SIP thread. */
+  private internalError(error: unknown): void {
+    this.stats.internalErrors++;
+    this.log.error({ err: error }, 'SIP message dropped after an internal error');
   }
 
   // ── requests ────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * §16.3 step 1 and RFC 4475 §3.1.2: a request that can be answered gets 400 naming its fault in
+   * the reason phrase and a Warning; an ACK (never answered, §17.2.1) or anything else is dropped.
+   * A stranger's 400 obeys the stranger rule: once, and no larger than the request.
+   */
   private refuseMalformed(error: SipParseError, peer: Peer, size: number): void {
-    this.stats.dropped++;
-    if (!error.answerable || error.partial!.method === 'ACK') return;
+    if (!error.answerable || error.partial!.method === 'ACK') return void this.stats.dropped++;
+    this.stats.badRequests++;
     stampVia(error.partial!, peer);
-    const reason = `Bad Request (${error.message.replace(/[\r\n"]/g, ' ').slice(0, 100)})`;
-    const response = buildResponse(error.partial!, 400, [], reason);
+    const warning = warningHeader(this.config.advertisedHost, error.message);
+    const response = buildResponse(error.partial!, 400, [warning], `Bad Request (${printable(error.message)})`);
     if (!this.sources.isKnown(peer.host)) return this.answerStranger(response, peer, size);
     this.sendUpstream(response, peer);
   }
@@ -232,7 +248,17 @@ export class ProxyCore {
       this.stats.refused++;
       return this.respondInvite(ctx, 403, [], 'Forbidden (a Route beyond callgate; calls go to the configured trunk)');
     }
-    void this.admitAndForward(ctx);
+    this.admitAndForward(ctx).catch((error) => this.failInvite(ctx, error));
+  }
+
+  /** A fault while deciding or forwarding: fail closed with 500, releasing the pending call. */
+  private failInvite(ctx: InviteContext, error: unknown): void {
+    this.internalError(error);
+    try {
+      this.respondInvite(ctx, 500);
+    } catch (again) {
+      this.internalError(again);
+    }
   }
 
   /** §16.3: the checks before anything is forwarded or decided. */
