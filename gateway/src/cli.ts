@@ -16,6 +16,7 @@ import { createBan, listBans, revokeBan } from './storage/bans';
 import { createRegistration } from './storage/registrations';
 import { importRegistry, type ImportProgress } from './storage/registry';
 import { addSipDialer, listSipDialers, removeSipDialer } from './storage/sip-dialers';
+import { createSipAccount, listSipAccounts, revokeSipAccount, rotateSipAccount } from './storage/sip-accounts';
 import { serve } from './serve';
 import { createUser, type UserRole } from '../../admin/api/users';
 import { runAuditCommand } from './audit/cli';
@@ -63,6 +64,12 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                                           INVITEs from this address are decided as tenant T's calls
   sip-dialer list [--tenant T]
   sip-dialer remove --id D
+  sip-account create --tenant T --username U [--campaign C] [--source IP|CIDR[,…]]
+                  [--cert-fingerprint SHA256] [--cert-subject CN] [--description D]
+                                          a digest account (realm SIP_AUTH_REALM); prints its password once
+  sip-account list [--tenant T]
+  sip-account rotate --id A              a new password, printed once; the old one stops working
+  sip-account revoke --id A
 `;
 
 class UsageError extends Error {}
@@ -109,6 +116,8 @@ const OPTIONS = {
   source: { type: 'string' },
   description: { type: 'string' },
   jti: { type: 'string' },
+  'cert-fingerprint': { type: 'string' },
+  'cert-subject': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -310,6 +319,36 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         const dialer = await removeSipDialer(db, need(o, 'id'));
         await logAction(db, operator(o), 'cli sip-dialer remove', dialer.id, { source: dialer.source }, dialer.tenantId);
         print(dialer);
+      });
+    case 'sip-account create':
+      return withDb(config, async (db) => {
+        const input = {
+          tenantId: need(o, 'tenant'),
+          username: need(o, 'username'),
+          realm: config.sip?.auth.realm ?? (process.env.SIP_AUTH_REALM || 'callgate'),
+          defaultCampaignId: o.campaign ?? null,
+          sources: o.source ? o.source.split(',').map((s) => s.trim()) : null,
+          certFingerprint: o['cert-fingerprint'] ?? null,
+          certSubject: o['cert-subject'] ?? null,
+          description: o.description ?? null,
+        };
+        const created = await createSipAccount(db, input, operator(o).subject);
+        await logAction(db, operator(o), 'cli sip-account create', created.account.id, { username: created.account.username }, created.account.tenantId);
+        print(created);
+      });
+    case 'sip-account list':
+      return withDb(config, async (db) => print(await listSipAccounts(db, o.tenant ?? null)));
+    case 'sip-account rotate':
+      return withDb(config, async (db) => {
+        const rotated = await rotateSipAccount(db, need(o, 'id'));
+        await logAction(db, operator(o), 'cli sip-account rotate', rotated.account.id, { username: rotated.account.username }, rotated.account.tenantId);
+        print(rotated);
+      });
+    case 'sip-account revoke':
+      return withDb(config, async (db) => {
+        const account = await revokeSipAccount(db, need(o, 'id'));
+        await logAction(db, operator(o), 'cli sip-account revoke', account.id, { username: account.username }, account.tenantId);
+        print(account);
       });
     default:
       if (command.startsWith('audit ')) return runAudit(command, config, o);

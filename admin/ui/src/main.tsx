@@ -9,6 +9,7 @@ import { ListsPage } from './pages/lists';
 import { LoginPage } from './pages/login';
 import { ChangePage, ChangesPage } from './pages/changes';
 import { PoliciesPage } from './pages/policies';
+import { SipPage } from './pages/sip';
 import { UsersPage } from './pages/users';
 
 export interface PageProps {
@@ -32,6 +33,7 @@ const NAV: NavItem[] = [
   { path: 'identity', label: 'Tenants & numbers', show: () => true },
   { path: 'audit', label: 'Audit trail & export', show: can.audit },
   { path: 'users', label: 'Users', show: can.manageUsers },
+  { path: 'sip', label: 'SIP dialers', show: can.operator },
 ];
 
 function route(): string[] {
@@ -147,6 +149,8 @@ function Page({ page, props }: { page: string; props: PageProps }) {
       return <AuditPage {...props} />;
     case 'users':
       return <UsersPage {...props} />;
+    case 'sip':
+      return <SipPage {...props} />;
     default:
       return <p>No such page.</p>;
   }

@@ -3,6 +3,8 @@ import type { AllowedStep, DecisionService } from '../decisions/service';
 import { DIALING_MODES, type CallInput, type DialingMode } from '../engine/types';
 import { AppError } from '../errors';
 import { requireValidNumber } from '../numbers/phone';
+import type { SipAccountDirectory } from './auth/accounts';
+import { DialerIdentity } from './auth/identify';
 import type { SipConfig } from './config';
 import type { DialerDirectory } from './dialers';
 import type { IdentityVerifier } from './identity/verify';
@@ -34,22 +36,27 @@ export interface AllowedCallHook {
 
 /**
  * Decides an initial INVITE through the same DecisionService as POST /v1/decisions: the tenant
- * from the source address, the campaign from a header (or the dialer's default), the call's own
+ * of the authenticated dialer account or, for dialers without one, of the source address, the campaign from a header (or the dialer's default), the call's own
  * dialing mode from another header when the campaign mixes modes, the callee from the Request-URI,
  * the display number from P-Asserted-Identity or From.
  */
 export class DecisionAdmission implements Admission {
+  private readonly identity: DialerIdentity;
+
   constructor(
     private readonly decisions: DecisionService,
-    private readonly dialers: DialerDirectory,
+    dialers: Pick<DialerDirectory, 'match'>,
     private readonly config: SipConfig,
     private readonly hook: AllowedCallHook | null = null,
     private readonly verifier: IdentityVerifier | null = null,
-  ) {}
+    accounts: SipAccountDirectory | null = null,
+  ) {
+    this.identity = new DialerIdentity(dialers, accounts, config.auth);
+  }
 
   async admit(invite: SipMessage, source: Peer): Promise<Verdict> {
-    const dialer = this.dialers.match(source.host);
-    if (!dialer) return this.refuse(403, 'SOURCE_NOT_ALLOWED', 'Forbidden (source address is no registered dialer)');
+    const dialer = this.identity.identify(invite, source);
+    if (!dialer.ok) return this.refuse(dialer.status, dialer.code, dialer.reason, dialer.headers);
     const campaignId = invite.get(this.config.campaignHeader)?.trim() || dialer.defaultCampaignId;
     if (!campaignId) return this.refuse(403, 'CAMPAIGN_MISSING', `Forbidden (no ${this.config.campaignHeader} header and no default campaign)`);
     const declaredMode = invite.get(this.config.modeHeader)?.trim() || undefined;
@@ -114,7 +121,7 @@ export class DecisionAdmission implements Admission {
     return { status: this.config.denyStatus, headers };
   }
 
-  private refuse(status: number, code: string, reason: string): Verdict {
-    return { allow: false, status, reason, decisionId: null, headers: [['Reason', `SIP;cause=${status};text="${code}"`], [REASONS_HEADER, code]] };
+  private refuse(status: number, code: string, reason: string, extra: [string, string][] = []): Verdict {
+    return { allow: false, status, reason, decisionId: null, headers: [['Reason', `SIP;cause=${status};text="${code}"`], [REASONS_HEADER, code], ...extra] };
   }
 }

@@ -3,9 +3,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { REASONS } from '../engine/reasons';
 import type { Attestation } from './identity/passport';
+import { ALGORITHMS, type DigestAlgorithm } from './auth/digest';
 import { loadTrustedKeys } from './identity/verify';
 import { parseUri } from './message/uri';
 import { DEFAULT_TIMERS, type Timers } from './transaction/types';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './transport/stream';
+import type { TlsSettings } from './transport/tls';
 import type { Proto } from './transport/types';
 
 export interface ListenAddress {
@@ -48,6 +51,12 @@ export interface SipConfig {
   unknownSource: 'answer-once' | 'drop';
   /** The longest a dialog (and its Record-Route token) lives: in-dialog requests after it are refused. */
   maxDialogMs: number;
+  /** Bounds of the TCP and TLS listeners. */
+  stream: StreamLimits;
+  /** Certificates of SIP over TLS; null without a tls: listener. */
+  tls: TlsSettings | null;
+  /** Digest authentication of dialer accounts (sip/auth): realm, nonce key (hex) and nonce lifetime. */
+  auth: { realm: string; nonceKey: string; nonceTtlMs: number; algorithms: DigestAlgorithm[] };
 }
 
 type Env = Record<string, string | undefined>;
@@ -72,8 +81,8 @@ function oneOf<T extends string | number>(env: Env, name: string, values: readon
 /** `udp:127.0.0.1:5060,tcp:127.0.0.1:5060` */
 function listenAddresses(raw: string, fail: Fail): ListenAddress[] {
   return raw.split(',').map((part) => {
-    const m = /^(udp|tcp):(\[[^\]]+\]|[^:]+):(\d{1,5})$/i.exec(part.trim());
-    if (!m || Number(m[3]) > 65535) fail(`SIP_LISTEN entries look like udp:127.0.0.1:5060 or tcp:0.0.0.0:5060, got "${part}"`);
+    const m = /^(udp|tcp|tls):(\[[^\]]+\]|[^:]+):(\d{1,5})$/i.exec(part.trim());
+    if (!m || Number(m[3]) > 65535) fail(`SIP_LISTEN entries look like udp:127.0.0.1:5060, tcp:0.0.0.0:5060 or tls:0.0.0.0:5061, got "${part}"`);
     const host = m![2].replace(/^\[|\]$/g, '');
     if (!net.isIP(host)) fail(`SIP_LISTEN needs an IP address, got "${host}"`);
     return { proto: m![1].toLowerCase() as Proto, host, port: Number(m![3]) };
@@ -83,10 +92,11 @@ function listenAddresses(raw: string, fail: Fail): ListenAddress[] {
 function trunk(raw: string | undefined, fail: Fail): SipConfig['trunk'] {
   if (!raw) return fail('SIP_TRUNK is required when SIP_LISTEN is set, e.g. sip:203.0.113.10:5060;transport=udp');
   const uri = parseUri(raw);
-  if (!uri || uri.scheme !== 'sip' || uri.user !== null) fail(`SIP_TRUNK must be a sip: URI without a user part, e.g. sip:203.0.113.10:5060;transport=tcp, got "${raw}"`);
-  const transport = (uri!.params.get('transport') ?? 'udp').toLowerCase();
-  if (transport !== 'udp' && transport !== 'tcp') fail(`SIP_TRUNK transport must be udp or tcp, got "${transport}"`);
-  return { uri: raw, proto: transport as Proto, host: uri!.host, port: uri!.port ?? 5060 };
+  if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips') || uri.user !== null) fail(`SIP_TRUNK must be a sip: or sips: URI without a user part, e.g. sip:203.0.113.10:5060;transport=tcp, got "${raw}"`);
+  // §26.2.2: a sips: URI means TLS on every hop; transport=tls is the older spelling of the same.
+  const transport = uri!.scheme === 'sips' ? 'tls' : (uri!.params.get('transport') ?? 'udp').toLowerCase();
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') fail(`SIP_TRUNK transport must be udp, tcp or tls, got "${transport}"`);
+  return { uri: raw, proto: transport as Proto, host: uri!.host.replace(/^\[|\]$/g, ''), port: uri!.port ?? (transport === 'tls' ? 5061 : 5060) };
 }
 
 function stir(env: Env, fail: Fail): SipConfig['stir'] {
@@ -138,6 +148,55 @@ function routeKey(env: Env, fail: Fail): string {
   return crypto.createHmac('sha256', configured).update('callgate sip record-route token').digest('hex');
 }
 
+function pemFile(env: Env, name: string, fail: Fail): string | null {
+  const file = env[name];
+  if (!file) return null;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    return fail(`${name} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/** SIP over TLS: the listener's certificate and key, and the CAs of dialer certificates and of the trunk. */
+function tlsSettings(env: Env, needed: boolean, fail: Fail): TlsSettings | null {
+  const certPem = pemFile(env, 'SIP_TLS_CERT_FILE', fail);
+  const keyPem = pemFile(env, 'SIP_TLS_KEY_FILE', fail);
+  if (!needed) return null;
+  if (!certPem || !keyPem) return fail('a tls: address in SIP_LISTEN needs SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE (PEM)');
+  try {
+    crypto.createPrivateKey(keyPem);
+    new crypto.X509Certificate(certPem);
+  } catch (error) {
+    fail(`SIP_TLS_CERT_FILE or SIP_TLS_KEY_FILE holds no usable PEM: ${(error as Error).message}`);
+  }
+  return { certPem, keyPem, clientCaPem: pemFile(env, 'SIP_TLS_CLIENT_CA_FILE', fail), trunkCaPem: pemFile(env, 'SIP_TLS_TRUNK_CA_FILE', fail) };
+}
+
+function streamLimits(env: Env, fail: Fail): StreamLimits {
+  const d = DEFAULT_STREAM_LIMITS;
+  return {
+    headerTimeoutMs: integer(env, 'SIP_TCP_HEADER_TIMEOUT_SECONDS', d.headerTimeoutMs / 1000, 1, 300, fail) * 1000,
+    idleMs: integer(env, 'SIP_TCP_IDLE_SECONDS', d.idleMs / 1000, 10, 86_400, fail) * 1000,
+    maxPerSource: integer(env, 'SIP_TCP_MAX_PER_SOURCE', d.maxPerSource, 1, 1_000_000, fail),
+    maxConnections: integer(env, 'SIP_TCP_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000, fail),
+    maxMessageBytes: integer(env, 'SIP_MAX_MESSAGE_BYTES', d.maxMessageBytes, 1024, d.maxMessageBytes, fail),
+  };
+}
+
+/** The digest nonce key: like the route key, stable across restarts and instances when a secret is set. */
+function authSettings(env: Env, fail: Fail): SipConfig['auth'] {
+  const realm = env.SIP_AUTH_REALM || 'callgate';
+  if (!/^[\x21\x23-\x5b\x5d-\x7e ]{1,100}$/.test(realm)) fail(`SIP_AUTH_REALM must be printable text without quotes or backslashes, got "${realm}"`);
+  const configured = env.SIP_ROUTE_SECRET || env.JWT_SECRET;
+  const nonceKey = configured ? crypto.createHmac('sha256', configured).update('callgate sip digest nonce').digest('hex') : crypto.randomBytes(32).toString('hex');
+  // RFC 8760 §2.4: the challenges go in order of preference, SHA-256 first. Some MD5-only dialers
+  // answer the first challenge whatever its algorithm; for them MD5 can be put first, or alone.
+  const algorithms = (env.SIP_AUTH_ALGORITHMS || ALGORITHMS.join(',')).split(',').map((a) => a.trim());
+  for (const a of algorithms) if (!(ALGORITHMS as readonly string[]).includes(a)) fail(`SIP_AUTH_ALGORITHMS lists ${ALGORITHMS.join(' and ')}, got "${a}"`);
+  return { realm, nonceKey, nonceTtlMs: integer(env, 'SIP_AUTH_NONCE_SECONDS', 300, 10, 86_400, fail) * 1000, algorithms: [...new Set(algorithms)] as DigestAlgorithm[] };
+}
+
 /** The SIP side's settings, or null when SIP_LISTEN is unset (the gateway then speaks only HTTP). */
 export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
   if (!env.SIP_LISTEN) return null;
@@ -171,5 +230,8 @@ export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
     routeKey: routeKey(env, fail),
     unknownSource: oneOf(env, 'SIP_UNKNOWN_SOURCE', ['answer-once', 'drop'] as const, 'answer-once', fail),
     maxDialogMs: integer(env, 'SIP_MAX_DIALOG_SECONDS', 4 * 3600, 60, 7 * 24 * 3600, fail) * 1000,
+    stream: streamLimits(env, fail),
+    tls: tlsSettings(env, listen.some((l) => l.proto === 'tls'), fail),
+    auth: authSettings(env, fail),
   };
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Db } from '../storage/db';
+import type { SipAccountDirectory } from './auth/accounts';
 import { listSipDialers, type SipDialer } from '../storage/sip-dialers';
 
 export interface DialerMatch {
@@ -21,12 +22,15 @@ interface Entry {
 export class DialerDirectory {
   private entries: Entry[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private readonly listeners: ((sources: string[]) => void)[] = [];
+  /** Told the listed sources after every reload (the SIP thread challenges everyone else). */
+  onReload: ((sources: string[]) => void) | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly refreshMs: number,
     private readonly onError: (error: unknown) => void,
+    /** The digest accounts, reloaded on the same schedule. */
+    private readonly accounts: SipAccountDirectory | null = null,
   ) {}
 
   async start(): Promise<void> {
@@ -40,6 +44,7 @@ export class DialerDirectory {
   }
 
   async reload(): Promise<void> {
+    await this.accounts?.reload();
     const dialers = await listSipDialers(this.db);
     this.entries = dialers
       .map((dialer) => {
@@ -52,17 +57,11 @@ export class DialerDirectory {
       })
       // The most specific network wins: a single dialer inside a tenant's wider range.
       .sort((a, b) => b.prefix - a.prefix);
-    for (const listener of this.listeners) listener(this.sources());
+    this.onReload?.(this.sources());
   }
 
-  /** The allow-list's source addresses and networks, as stored. */
   sources(): string[] {
     return this.entries.map((e) => e.dialer.source);
-  }
-
-  /** Called with the sources after every reload (the SIP thread keeps its own copy). */
-  onReload(listener: (sources: string[]) => void): void {
-    this.listeners.push(listener);
   }
 
   match(address: string): DialerMatch | null {

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { GatewayContext } from '../api/context';
 import { recordSuperseded } from '../decisions/superseded';
 import { DecisionAdmission, type AllowedCallHook } from './admission';
+import { SipAccountDirectory } from './auth/accounts';
 import type { SipConfig } from './config';
 import { DialerDirectory } from './dialers';
 import { ShakenSigning } from './identity/attestation';
@@ -17,6 +18,8 @@ import type { FromWorker, ToWorker } from './worker-protocol';
 
 export interface SipService {
   dialers: DialerDirectory;
+  /** Reloaded with the dialers; tests reload it at once after a change. */
+  accounts: SipAccountDirectory;
   outcomes: SignalledOutcomes;
   listening: { proto: string; host: string; port: number }[];
   /** The proxy's counters: what it received, answered, refused and dropped. */
@@ -28,11 +31,11 @@ export interface SipService {
  * The SIP thread's entry: compiled JavaScript in service, the TypeScript source under tsx (tests,
  * bench), where the worker has to register tsx itself.
  */
-function startWorker(config: SipConfig): Worker {
+function startWorker(config: SipConfig, sources: string[]): Worker {
   const entry = path.join(__dirname, `worker${path.extname(__filename)}`);
-  if (entry.endsWith('.js')) return new Worker(entry, { workerData: { config } });
+  if (entry.endsWith('.js')) return new Worker(entry, { workerData: { config, sources } });
   const code = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`;
-  return new Worker(code, { eval: true, workerData: { config } });
+  return new Worker(code, { eval: true, workerData: { config, sources } });
 }
 
 /**
@@ -40,24 +43,23 @@ function startWorker(config: SipConfig): Worker {
  * and its listeners in their own thread.
  */
 export async function startSip(gate: GatewayContext, config: SipConfig, log: ProxyLog, options: { hook?: AllowedCallHook | null } = {}): Promise<SipService> {
-  const dialers = new DialerDirectory(gate.db, config.dialerRefreshMs, (error) => log.warn({ err: error }, 'SIP dialer list not refreshed; keeping the last one'));
+  const accounts = new SipAccountDirectory(gate.db);
+  const dialers = new DialerDirectory(gate.db, config.dialerRefreshMs, (error) => log.warn({ err: error }, 'SIP dialer list not refreshed; keeping the last one'), accounts);
   await dialers.start();
   const outcomes = new SignalledOutcomes(gate.db, log);
   const signing = config.stir ? new ShakenSigning(new PassportSigner(config.stir.privateKeyPem, config.stir.x5u)) : null;
   const verifier = config.verifyIdentity ? new IdentityVerifier(loadTrustedKeys(config.verifyIdentity.trustFile), Date.now, config.verifyIdentity.minimumAttestation) : null;
-  const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing, verifier);
+  const admission = new DecisionAdmission(gate.decisions, dialers, config, options.hook ?? signing, verifier, accounts);
 
-  const worker = startWorker(config);
+  const worker = startWorker(config, dialers.sources());
   const send = (message: ToWorker) => worker.postMessage(message);
-  // Posted before the listeners open (messages queue until the thread runs), then after every reload.
-  send({ type: 'dialers', sources: dialers.sources() });
-  dialers.onReload((sources) => send({ type: 'dialers', sources }));
   const statsWaiters: ((stats: ProxyStats) => void)[] = [];
   const stats = () =>
     new Promise<ProxyStats>((resolve) => {
       statsWaiters.push(resolve);
       send({ type: 'stats' });
     });
+  dialers.onReload = (sources) => send({ type: 'sources', sources });
   let closing = false;
   const ready = new Promise<FromWorker & { type: 'ready' }>((resolve, reject) => {
     worker.on('message', (message: FromWorker) => {
@@ -127,5 +129,5 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
     await stopAll();
     throw error;
   }
-  return { dialers, outcomes, listening, stats, close: stopAll };
+  return { dialers, accounts, outcomes, listening, stats, close: stopAll };
 }

@@ -4,18 +4,20 @@
  * sent to the main thread to be decided; what signalling says about calls goes back the same way.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SipConfig } from './config';
+import { DigestChallenger } from './auth/challenge';
+import type { ListenAddress, SipConfig } from './config';
 import { ProxyCore } from './proxy/proxy-core';
 import type { CallObserver, ProxyLog } from './proxy/types';
 import { RemoteAdmission } from './remote-admission';
 import { realClock } from './transaction/clock';
 import { TcpTransport } from './transport/tcp';
+import { TlsTransport } from './transport/tls';
 import type { Peer, Transport } from './transport/types';
 import { UdpTransport } from './transport/udp';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 const port = parentPort!;
-const config = (workerData as { config: SipConfig }).config;
+const { config, sources } = workerData as { config: SipConfig; sources: string[] };
 const post = (message: FromWorker) => port.postMessage(message);
 
 const errorInfo = (obj: unknown) => {
@@ -35,13 +37,18 @@ const observer: CallObserver = {
 };
 
 const admission = new RemoteAdmission(post);
-const proxy = new ProxyCore(config, admission, observer, realClock, log);
+const challenger = new DigestChallenger(config.auth, sources);
+const proxy = new ProxyCore(config, admission, observer, realClock, log, challenger);
+proxy.setDialerSources(sources);
 const transports: Transport[] = [];
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'verdict') return admission.settle(message.id, message.verdict, message.error);
-  if (message.type === 'dialers') return proxy.setDialerSources(message.sources);
   if (message.type === 'stats') return post({ type: 'stats', stats: { ...proxy.stats } });
+  if (message.type === 'sources') {
+    proxy.setDialerSources(message.sources);
+    return challenger.setSources(message.sources);
+  }
   if (message.type === 'close') void close();
 });
 
@@ -51,11 +58,17 @@ async function close(): Promise<void> {
   port.close();
 }
 
+function listen(address: ListenAddress, onMessage: (bytes: Buffer, peer: Peer) => void): Promise<Transport> {
+  if (address.proto === 'udp') return UdpTransport.listen(address.host, address.port, onMessage, config.recvBufferBytes);
+  if (address.proto === 'tcp') return TcpTransport.listen(address.host, address.port, onMessage, config.stream);
+  return TlsTransport.listen(address.host, address.port, onMessage, config.tls!, config.stream);
+}
+
 async function start(): Promise<void> {
   try {
     for (const address of config.listen) {
       const onMessage = (bytes: Buffer, peer: Peer) => proxy.receive(bytes, peer);
-      const transport = address.proto === 'udp' ? await UdpTransport.listen(address.host, address.port, onMessage, config.recvBufferBytes) : await TcpTransport.listen(address.host, address.port, onMessage);
+      const transport = await listen(address, onMessage);
       proxy.attach(transport);
       transports.push(transport);
     }

@@ -72,6 +72,7 @@ describe('`callgate serve` with SIP configured, as an operator runs it', () => {
 
   it('refuses to start with a SIP configuration error, naming the variable', async () => {
     await assert.rejects(run(process.execPath, ['--import', 'tsx', CLI, 'migrate'], { env: { ...process.env, ...env, SIP_DENY_STATUS: '404' } }), /SIP_DENY_STATUS must be one of 403, 603/);
-    await assert.rejects(run(process.execPath, ['--import', 'tsx', CLI, 'migrate'], { env: { ...process.env, ...env, SIP_TRUNK: 'sip:trunk.example.com;transport=sctp' } }), /SIP_TRUNK transport must be udp or tcp/);
+    await assert.rejects(run(process.execPath, ['--import', 'tsx', CLI, 'migrate'], { env: { ...process.env, ...env, SIP_TRUNK: 'sip:trunk.example.com;transport=sctp' } }), /SIP_TRUNK transport must be udp, tcp or tls/);
+    await assert.rejects(run(process.execPath, ['--import', 'tsx', CLI, 'migrate'], { env: { ...process.env, ...env, SIP_LISTEN: `${env.SIP_LISTEN},tls:127.0.0.1:5061` } }), /needs SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE/);
   });
 });

@@ -126,11 +126,10 @@ describe('SIP proxy refusals with real sipp over UDP', () => {
     assert.doesNotMatch(trunk!.messages, /INVITE/);
   });
 
-  it('an INVITE from an address on no tenant\'s allow-list is refused 403 SOURCE_NOT_ALLOWED without a decision', async () => {
+  it('an INVITE from an address on no tenant\'s allow-list, without credentials, is challenged 407 (digest) without a decision', async () => {
     const before = await g.gw.count('decisions');
-    const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', dialerAddress: '127.0.0.2', fill: { expect: '403' }, trunkWaitMs: 300 });
+    const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-error.xml', trunk: 'trunk-answer.xml', dialerAddress: '127.0.0.2', fill: { expect: '407' }, trunkWaitMs: 300 });
     assert.equal(dialer.code, 0, describeRun(dialer));
-    assert.match(dialer.logs, /X-Callgate-Reasons: SOURCE_NOT_ALLOWED/);
     assert.doesNotMatch(trunk!.messages, /INVITE/);
     assert.equal(await g.gw.count('decisions'), before);
   });

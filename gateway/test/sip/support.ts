@@ -28,11 +28,11 @@ export interface SipGateway {
  * A gateway in this process with its SIP proxy on loopback (UDP and TCP on one free port), a seeded
  * tenant whose dialer address is 127.0.0.1, consent from CALLEE, and T1 = 50 ms so timeouts are short.
  */
-export async function startSipGateway(engine: Engine, options: { trunk?: 'udp' | 'tcp'; env?: Record<string, string> } = {}): Promise<SipGateway> {
+export async function startSipGateway(engine: Engine, options: { trunk?: 'udp' | 'tcp' | 'tls'; env?: Record<string, string>; tlsPort?: number } = {}): Promise<SipGateway> {
   const port = await freePort();
   const trunkPort = await freePort();
   const gw = await startTestGateway(engine, {
-    SIP_LISTEN: `udp:127.0.0.1:${port},tcp:127.0.0.1:${port}`,
+    SIP_LISTEN: `udp:127.0.0.1:${port},tcp:127.0.0.1:${port}${options.tlsPort ? `,tls:127.0.0.1:${options.tlsPort}` : ''}`,
     SIP_TRUNK: `sip:127.0.0.1:${trunkPort};transport=${options.trunk ?? 'udp'}`,
     SIP_T1_MS: '50',
     ...options.env,

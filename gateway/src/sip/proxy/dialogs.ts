@@ -44,6 +44,8 @@ const add = (set: Set<string>, value: string | null | undefined) => {
  */
 export class DialogTable {
   private readonly dialogs = new Map<string, Dialog>();
+  /** Dialogs per dialer leg address: a dialer admitted by digest from an unlisted address is still served. */
+  private readonly legs = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -62,8 +64,13 @@ export class DialogTable {
     const dialog: Dialog = { binding, token, trunkTags: new Set(), dialerHosts: new Set([binding.dialer.host.toLowerCase()]), trunkHosts: new Set(), trunkUsers: new Set(), adopted: options.adopted, state: 'live', timer: null };
     add(dialog.dialerHosts, options.dialerContact?.host);
     this.dialogs.set(keyOf(binding.callId, binding.dialerTag), dialog);
+    this.legs.set(binding.dialer.host, (this.legs.get(binding.dialer.host) ?? 0) + 1);
     this.until(dialog, binding.expiresAt, () => this.drop(dialog));
     return dialog;
+  }
+
+  hasLeg(host: string): boolean {
+    return this.legs.has(host);
   }
 
   get(callId: string, dialerTag: string): Dialog | undefined {
@@ -101,7 +108,12 @@ export class DialogTable {
 
   private drop(dialog: Dialog): void {
     const key = keyOf(dialog.binding.callId, dialog.binding.dialerTag);
-    if (this.dialogs.get(key) === dialog) this.dialogs.delete(key);
+    if (this.dialogs.get(key) !== dialog) return;
+    this.dialogs.delete(key);
     dialog.state = 'gone';
+    const { host } = dialog.binding.dialer;
+    const left = (this.legs.get(host) ?? 1) - 1;
+    if (left > 0) this.legs.set(host, left);
+    else this.legs.delete(host);
   }
 }

@@ -14,7 +14,8 @@ import { newNict, reduceNict, type NictEvent, type NictState } from '../transact
 import { newNist, reduceNist, type NistEvent, type NistState } from '../transaction/nist';
 import { Transaction, type TransactionUser } from '../transaction/transaction';
 import type { Action, TimerName } from '../transaction/types';
-import type { Peer, Proto, Transport } from '../transport/types';
+import { isStream, type Peer, type Proto, type Transport } from '../transport/types';
+import type { InviteGate } from '../auth/challenge';
 import { loopHash, newBranch, statelessBranch } from './branch';
 import { buildCancel } from './cancel';
 import { DialogTable, type Dialog } from './dialogs';
@@ -110,6 +111,7 @@ export class ProxyCore {
     private readonly observer: CallObserver | null,
     private readonly clock: Clock,
     private readonly log: ProxyLog,
+    private readonly gate: InviteGate | null = null,
   ) {
     this.tokens = new RouteTokens(Buffer.from(config.routeKey, 'hex'), config.advertisedHost);
     // §17.2.2 Timer J, §17.2.1 Timer L: 64*T1 absorbs the retransmissions of a dialog's last requests.
@@ -171,13 +173,13 @@ export class ProxyCore {
     stampVia(error.partial!, peer);
     const warning = warningHeader(this.config.advertisedHost, error.message);
     const response = buildResponse(error.partial!, 400, [warning], `Bad Request (${printable(error.message)})`);
-    if (!this.sources.isKnown(peer.host)) return this.answerStranger(response, peer, size);
+    if (!this.trusted(error.partial!, peer)) return this.answerStranger(response, peer, size);
     this.sendUpstream(response, peer);
   }
 
   private onRequest(msg: SipMessage, peer: Peer, size: number): void {
     stampVia(msg, peer);
-    if (!this.sources.isKnown(peer.host)) return this.refuseStranger(msg, peer, size);
+    if (!this.trusted(msg, peer)) return this.refuseStranger(msg, peer, size);
     if (msg.method === 'ACK') return this.onAck(msg, peer);
     const key = serverKey(msg);
     if (!key) return this.sendUpstream(buildResponse(msg, 400, [], 'Bad Request (Via branch must start with z9hG4bK)'), peer);
@@ -188,6 +190,12 @@ export class ProxyCore {
       // §21.5.4: an overloaded element answers 503 with Retry-After, statelessly, keeping no state for it.
       this.stats.refused++;
       return this.sendUpstream(buildResponse(msg, 503, [['Retry-After', String(this.config.retryAfterSeconds)]]), peer);
+    }
+    if (msg.method === 'INVITE' && this.gate && tagOf(msg.get('to')) === null) {
+      // An initial INVITE that must authenticate first is answered here with no state at all,
+      // and to the packet's own source address (see auth/challenge.ts).
+      const answer = this.gate.check(msg, peer);
+      if (answer) return this.sendTo(peer, answer);
     }
     if (msg.method === 'INVITE') return this.onInvite(msg, peer, key);
     const nist = this.newNist(key, peer);
@@ -204,13 +212,27 @@ export class ProxyCore {
   }
 
   /**
-   * A request from an address that is neither a registered dialer nor the trunk: no 100 Trying, no
+   * Whether the source of a request is one callgate serves: a registered dialer's address, the
+   * trunk, the dialer leg of a dialog in the table, an initial INVITE whose digest credentials name
+   * a nonce issued to this very address (auth/challenge.ts), or any stream peer (its handshake
+   * proves the address, so it cannot be a reflection). Over UDP, anything else may be a forged source.
+   */
+  private trusted(msg: SipMessage, peer: Peer): boolean {
+    if (isStream(peer.proto) || this.sources.isKnown(peer.host) || this.dialogs.hasLeg(peer.host)) return true;
+    return msg.method === 'INVITE' && tagOf(msg.get('to')) === null && msg.has('proxy-authorization') && this.gate?.check(msg, peer) === null;
+  }
+
+  /**
+   * A UDP request from an address that is neither a registered dialer nor the trunk: no 100 Trying, no
    * transaction, no retransmission and no decision (the admission would refuse SOURCE_NOT_ALLOWED
    * anyway), so that a forged source address gains nothing from sending here.
    */
   private refuseStranger(msg: SipMessage, peer: Peer, size: number): void {
     this.stats.refused++;
     if (msg.method === 'ACK') return void this.stats.dropped++;
+    // An initial INVITE may still authenticate: its digest challenge obeys the same bound.
+    const challenge = msg.method === 'INVITE' && tagOf(msg.get('to')) === null ? this.gate?.check(msg, peer) : null;
+    if (challenge) return this.answerStranger(challenge, peer, size);
     const headers: [string, string][] = [['Reason', 'SIP;cause=403;text="SOURCE_NOT_ALLOWED"'], ['X-Callgate-Reasons', 'SOURCE_NOT_ALLOWED']];
     const response = buildResponse(msg, 403, headers, 'Forbidden (no registered dialer)');
     this.answerStranger(response, peer, size);
@@ -222,7 +244,7 @@ export class ProxyCore {
    */
   private answerStranger(response: SipMessage, peer: Peer, size: number): void {
     const transport = this.transports.get(peer.proto);
-    const bytes = response.serialize(peer.proto === 'tcp');
+    const bytes = response.serialize(isStream(peer.proto));
     if (this.config.unknownSource === 'drop' || !transport || bytes.length > size) return void this.stats.dropped++;
     transport.send(peer, bytes);
   }
@@ -308,6 +330,8 @@ export class ProxyCore {
     out.setRequestUri(this.trunkUri(ctx.request));
     out.remove(this.config.campaignHeader);
     out.remove(this.config.modeHeader);
+    // §22.3: credentials for our own realm end here; the trunk has no use for them.
+    out.remove('proxy-authorization');
     for (const [name, value] of verdict.headers) out.append(name, value);
     const { dialog, token } = this.openDialog(ctx);
     ctx.dialog = dialog;
@@ -334,7 +358,7 @@ export class ProxyCore {
     const uri = parseUri(request.uri);
     const user = dialledUser(request);
     const { trunk } = this.config;
-    const transport = trunk.proto === 'tcp' ? ';transport=tcp' : '';
+    const transport = trunk.proto === 'udp' ? '' : `;transport=${trunk.proto}`;
     return `sip:${user ? user + '@' : ''}${trunk.host}:${trunk.port}${transport}${uri?.scheme === 'tel' ? ';user=phone' : ''}`;
   }
 
@@ -647,7 +671,7 @@ export class ProxyCore {
   private sendTo(peer: Peer, msg: SipMessage, onError?: (error: Error) => void): void {
     const transport = this.transports.get(peer.proto) ?? this.transports.values().next().value;
     if (!transport) return;
-    const bytes = msg.serialize(transport.proto === 'tcp');
+    const bytes = msg.serialize(isStream(transport.proto));
     if (transport.proto === 'udp' && msg.isRequest && bytes.length > UDP_MTU_BOUND && !this.warnedMtu) {
       // §18.1.1: a request this large should go over a congestion-controlled transport. Sending it
       // anyway (fragmented) is the operator's choice of a UDP trunk; say so once.

@@ -81,6 +81,6 @@ function decode(payload: string, callId: string, dialerTag: string): DialogBindi
   if (fields.length < 6) return null;
   const [incarnation, expires, proto, host, port] = fields;
   const callee = fields.slice(5).join('|');
-  if (proto !== 'udp' && proto !== 'tcp') return null;
+  if (proto !== 'udp' && proto !== 'tcp' && proto !== 'tls') return null;
   return { callId, dialerTag, callee, dialer: { proto: proto as Proto, host, port: Number(port) }, expiresAt: parseInt(expires, 36), incarnation };
 }
