@@ -268,27 +268,32 @@ describe('SIP gate integrity: dialogs callgate admitted, and only those; answers
     assert.equal(foreignConnections, 0);
   });
 
-  it('an unknown source gets at most one answer, never larger than what it sent (bytes out <= bytes in), and no 100 Trying', async (t) => {
-    let sent = 0;
+  it('an unknown source gets at most one answer per request and no 100 Trying; a refusal is never larger than what it sent (bytes out <= bytes in)', async (t) => {
     const callIds: string[] = [];
     for (let i = 0; i < 5; i++) {
       const callId = `gate-amp-${++seq}@127.0.0.3`;
       callIds.push(callId);
-      sent += stranger.send(request({ method: 'INVITE', uri: `sip:${CALLEE}@127.0.0.1:${g.port}`, from: stranger, callId, fromTag: `a${i}`, cseq: 1, extra: [`X-Campaign: ${g.world.campaignId}`, BULK] }), g.port);
+      stranger.send(request({ method: 'INVITE', uri: `sip:${CALLEE}@127.0.0.1:${g.port}`, from: stranger, callId, fromTag: `a${i}`, cseq: 1, extra: [`X-Campaign: ${g.world.campaignId}`, BULK] }), g.port);
+    }
+    // Requests a stranger can only be refused: a forged in-dialog BYE, an OPTIONS, a REGISTER.
+    let refusable = 0;
+    for (const method of ['BYE', 'OPTIONS', 'REGISTER']) {
+      refusable += stranger.send(request({ method, uri: `sip:${CALLEE}@127.0.0.1:${g.port}`, from: stranger, callId: `gate-ref-${method}-${seq}`, fromTag: 'r', toTag: method === 'BYE' ? 'x' : undefined, cseq: 1, routes: [`<sip:127.0.0.1:${g.port};lr>`], extra: [BULK] }), g.port);
     }
     // A minimal request, smaller than any refusal could be: it gets no answer at all.
-    sent += stranger.send(['OPTIONS sip:x SIP/2.0', `Via: SIP/2.0/UDP 127.0.0.3:${stranger.port};branch=${branch()}`, 'From: <sip:a@b>;tag=1', 'To: <sip:x@y>', 'Call-ID: c', 'CSeq: 1 OPTIONS', '', ''].join('\r\n'), g.port);
+    refusable += stranger.send(['OPTIONS sip:x SIP/2.0', `Via: SIP/2.0/UDP 127.0.0.3:${stranger.port};branch=${branch()}`, 'From: <sip:a@b>;tag=1', 'To: <sip:x@y>', 'Call-ID: c', 'CSeq: 1 OPTIONS', '', ''].join('\r\n'), g.port);
     // Long enough for Timer G's retransmissions (T1 = 50 ms) to have come, had there been a transaction.
     await sleep(1500);
-    const received = stranger.got.reduce((n, r) => n + r.bytes, 0);
-    t.diagnostic(`unknown source: ${received} bytes out for ${sent} bytes in`);
-    assert.ok(received <= sent, `${received} bytes out for ${sent} bytes in`);
     for (const callId of callIds) {
       const answers = stranger.got.filter((r) => r.msg.get('call-id') === callId);
-      // Once: the digest challenge (a request of this size has room for it), never a 100 Trying or a retransmission.
+      // Once: the digest challenge, never a 100 Trying or a retransmission.
       assert.deepEqual(answers.map((a) => a.msg.status), [407]);
     }
-    assert.equal(stranger.got.filter((r) => r.msg.get('call-id') === 'c').length, 0, 'the minimal request is not answered');
+    const refusals = stranger.got.filter((r) => !callIds.includes(r.msg.get('call-id')!));
+    const out = refusals.reduce((n, r) => n + r.bytes, 0);
+    t.diagnostic(`unknown source refusals: ${out} bytes out for ${refusable} bytes in`);
+    assert.ok(out <= refusable, `${out} bytes out for ${refusable} bytes in`);
+    assert.deepEqual(refusals.map((r) => r.msg.status).sort(), [403, 403, 403]);
     assert.equal(trunk.requests('INVITE').length, 0);
   });
 

@@ -230,9 +230,11 @@ export class ProxyCore {
   private refuseStranger(msg: SipMessage, peer: Peer, size: number): void {
     this.stats.refused++;
     if (msg.method === 'ACK') return void this.stats.dropped++;
-    // An initial INVITE may still authenticate: its digest challenge obeys the same bound.
+    // An initial INVITE may still authenticate (auth/challenge.ts): its 407 is sent once, never
+    // retransmitted, but not cut to the request's size, since a dialer's first INVITE may be a
+    // little smaller than a challenge offering two algorithms.
     const challenge = msg.method === 'INVITE' && tagOf(msg.get('to')) === null ? this.gate?.check(msg, peer) : null;
-    if (challenge) return this.answerStranger(challenge, peer, size);
+    if (challenge) return this.answerStranger(challenge, peer, Infinity);
     const headers: [string, string][] = [['Reason', 'SIP;cause=403;text="SOURCE_NOT_ALLOWED"'], ['X-Callgate-Reasons', 'SOURCE_NOT_ALLOWED']];
     const response = buildResponse(msg, 403, headers, 'Forbidden (no registered dialer)');
     this.answerStranger(response, peer, size);
