@@ -2,14 +2,17 @@
  * The trail's figures for `npm run bench`, on a trail of AUDIT_BENCH_RECORDS (default one million)
  * decision events: append rate (hash-chained, batched as decisions are), database verification
  * rate, export rate as NDJSON and as CSV with the exporting process's peak resident memory, and the
- * offline verification rate of each export, all in records per second. SQLite always; MariaDB too
- * when AUDIT_BENCH_MARIADB=1 (a private server, as for the decision figures).
+ * offline verification rate of each export, all in records per second; then the reconciliation
+ * rate of the decisions table with its events on AUDIT_BENCH_RECONCILE_RECORDS (default 100 000)
+ * decisions stored as the gateway stores them. SQLite always; MariaDB too when AUDIT_BENCH_MARIADB=1
+ * (a private server, as for the decision figures).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exportDir, createExport } from '../src/audit/exports';
 import { openAudit } from '../src/audit/open';
+import { reconcileTables } from '../src/audit/reconcile';
 import { DECISION_STREAMS } from '../src/audit/trail';
 import { verifyDatabase } from '../src/audit/verify-db';
 import { verifyExportFile } from '../src/audit/verify-file';
@@ -25,6 +28,7 @@ import knex from 'knex';
 import { call, goodFacts } from '../test/support/facts';
 
 const RECORDS = Number(process.env.AUDIT_BENCH_RECORDS ?? 1_000_000);
+const RECONCILE_RECORDS = Number(process.env.AUDIT_BENCH_RECONCILE_RECORDS ?? 100_000);
 const BATCH = 256;
 
 const perSecond = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en')} records/s`;
@@ -56,7 +60,7 @@ function peakRss(): number {
 const at = Date.parse('2026-03-10T10:00:00+08:00');
 const verdict = decide(call(), goodFacts({ consents: [] }), loadPacks().get('cn')!, at);
 
-function events(from: number, count: number): TrailEvent[] {
+function decisionRows(from: number, count: number) {
   return Array.from({ length: count }, (_, i) => {
     const n = from + i;
     const record: DecisionRecord = {
@@ -68,8 +72,12 @@ function events(from: number, count: number): TrailEvent[] {
       input: { call: call() },
       timing: { queuedUs: 120, engineUs: 11, batchSize: BATCH },
     };
-    return decisionEvent(toRow(record));
+    return toRow(record);
   });
+}
+
+function events(from: number, count: number): TrailEvent[] {
+  return decisionRows(from, count).map(decisionEvent);
 }
 
 const exportedBy = { subject: 'bench', role: 'admin' as const, tenantId: null };
@@ -116,8 +124,9 @@ async function trailBench(label: string, env: Record<string, string>): Promise<v
         `${Math.round(bytes / RECORDS)} bytes, hash-chained, ${BATCH} per append, event generation included)`,
     );
 
+    // These events have no table rows: the chains alone here; reconcileBench measures the tables.
     let t = Date.now();
-    const verified = await verifyDatabase(db);
+    const verified = await verifyDatabase(db, { tables: false });
     console.log(`${label} database verification rate (${verified.chains.length} chains): ${perSecond(verified.records, Date.now() - t)}, ok=${verified.ok}`);
 
     await exportAndVerify(label, db, audit, config.dataDir, 'ndjson');
@@ -131,12 +140,40 @@ async function trailBench(label: string, env: Record<string, string>): Promise<v
   }
 }
 
+/** Decisions stored with their events as the gateway stores them, then reconciled with the trail. */
+async function reconcileBench(label: string, env: Record<string, string>): Promise<void> {
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent', INSTANCE_ID: 'bench' });
+  const db = connect(config);
+  try {
+    await migrate(db);
+    const audit = await openAudit(db, config);
+    for (let done = 0; done < RECONCILE_RECORDS; done += BATCH) {
+      const rows = decisionRows(done, Math.min(BATCH, RECONCILE_RECORDS - done));
+      await db.transaction(async (trx) => {
+        await trx.batchInsert('decisions', rows, 64);
+        await audit.trail.append(trx, DECISION_STREAMS[0], rows.map(decisionEvent));
+      });
+    }
+    const t = Date.now();
+    const report = await reconcileTables(db);
+    console.log(`${label} table reconciliation rate (decisions against their events): ${perSecond(report.checked.decisions ?? 0, Date.now() - t)}, ok=${report.ok}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
 export async function auditBench(): Promise<void> {
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-audit-bench-'));
   try {
     await trailBench('audit trail, SQLite:', { DATA_DIR: sqliteDir });
   } finally {
     fs.rmSync(sqliteDir, { recursive: true, force: true });
+  }
+  const reconcileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgate-audit-bench-'));
+  try {
+    await reconcileBench('audit trail, SQLite:', { DATA_DIR: reconcileDir });
+  } finally {
+    fs.rmSync(reconcileDir, { recursive: true, force: true });
   }
   if (process.env.AUDIT_BENCH_MARIADB !== '1') return;
   const { startMariaDb } = require('../../scripts/mariadb');

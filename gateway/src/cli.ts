@@ -56,7 +56,7 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                                           write an export and its signed manifest under DATA_DIR/exports
   audit verify --file F --manifest M [--public-key K]…
                                           check an export against its manifest, offline; exit 1 if altered
-  audit verify-db                         verify every chain and seal in the database
+  audit verify-db                         verify every chain and seal in the database, and the engine's tables against the trail
   audit seal                              seal the chain heads now (the gateway does it on a schedule)
   audit purge                             remove content past AUDIT_RETENTION_DAYS now, keeping hashes
   audit public-key                        print the public key that signs seals and manifests

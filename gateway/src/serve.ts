@@ -2,6 +2,7 @@ import type { Config } from './config';
 import { readRegistrySources, scheduleRegistryRefresh } from './jobs/registry-refresh';
 import { scheduleAuditPurge } from './jobs/audit-purge';
 import { scheduleAuditSeal } from './jobs/audit-seal';
+import { scheduleOptOutGuard } from './jobs/opt-out-guard';
 import { scheduleSpoolDrain } from './jobs/spool-drain';
 import { buildApp, createGateway, createLogger } from './server';
 import { startSip } from './sip/service';
@@ -14,7 +15,7 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(gate, log);
   const drain = scheduleSpoolDrain(gate.db, gate.spool, log);
   const refresh = scheduleRegistryRefresh(gate.db, gate.registries, sources, log);
-  const auditJobs = [scheduleAuditSeal(gate.db, gate.audit, config.audit.sealSchedule, log), scheduleAuditPurge(gate.db, gate.audit.trail, config.audit.retentionDays, log)];
+  const auditJobs = [scheduleAuditSeal(gate.db, gate.audit, config.audit.sealSchedule, log), scheduleAuditPurge(gate.db, gate.audit.trail, config.audit.retentionDays, log), scheduleOptOutGuard(gate.db, gate.audit.trail, log)];
   await app.listen({ port: config.port, host: config.host });
   const sip = config.sip ? await startSip(gate, config.sip, log) : null;
   if (sip) log.info({ sip: sip.listening.map((t) => `${t.proto}:${t.host}:${t.port}`), trunk: config.sip!.trunk.uri, mode: config.sip!.mode }, 'SIP proxy listening');

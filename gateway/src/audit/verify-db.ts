@@ -2,6 +2,7 @@ import type { Db } from '../storage/db';
 import { GENESIS } from './canonical';
 import { ChainChecker, chainPages, type BadRecord } from './chain-scan';
 import { purgeCutoff } from './purge';
+import { reconcileTables, type TablesReport } from './reconcile';
 import { listSeals, publicKeys, sealSignatureValid, type Seal } from './seals';
 
 export interface ChainReport {
@@ -18,14 +19,17 @@ export interface VerifyReport {
   records: number;
   chains: ChainReport[];
   firstBad?: BadRecord;
+  /** The engine's tables reconciled with the trail (absent when not asked for). */
+  tables?: TablesReport;
 }
 
 /**
  * Verifies every chain in the database from its first record: links, payloads, consecutive
  * sequence numbers, the head row, and every seal (signature, and the sealed record still there
- * with the sealed hash — so deleting the newest records and rewinding the head is caught).
+ * with the sealed hash — so deleting the newest records and rewinding the head is caught); then
+ * the tables the engine decides from, row by row against their events (see reconcile.ts).
  */
-export async function verifyDatabase(db: Db): Promise<VerifyReport> {
+export async function verifyDatabase(db: Db, options: { tables?: boolean } = {}): Promise<VerifyReport> {
   const heads = new Map((await db('audit_chains').select('chain_id', 'seq', 'head_hash')).map((r) => [r.chain_id as string, { seq: Number(r.seq), hash: r.head_hash as string }]));
   const stored: string[] = await db('audit_events').distinct('chain_id').pluck('chain_id');
   const seals = await listSeals(db);
@@ -44,7 +48,8 @@ export async function verifyDatabase(db: Db): Promise<VerifyReport> {
     report.records += checker.records;
     if (checker.firstBad && !report.firstBad) report.firstBad = checker.firstBad;
   }
-  report.ok = report.firstBad === undefined;
+  if (options.tables !== false) report.tables = await reconcileTables(db);
+  report.ok = report.firstBad === undefined && (report.tables?.ok ?? true);
   return report;
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { canonicalJson, LinkError, parseLink, sha256 } from './canonical';
 import type { ManifestBody, SignedManifest } from './export';
 import { CSV_HEADER, parseLine, type ExportLine } from './export-format';
+import { LineScanner, type ScannedLine } from './export-scan';
 import { keyIdOf, verifySignature } from './keys';
 import { sealSignatureValid } from './seals';
 
@@ -73,16 +74,18 @@ export async function verifyExportFile(file: string, manifest: SignedManifest, t
 
   let problem: FileProblem | null = null;
   let lineNo = 0;
-  for await (const text of lines) {
+  const scanner = new LineScanner();
+  for await (const bytes of lines) {
     lineNo++;
     if (problem) continue; // keep reading, so the file hash and line count are complete
     if (lineNo === 1 && manifest.format === 'csv') {
-      if (text !== CSV_HEADER) problem = { line: 1, problem: 'not the CSV header callgate writes' };
+      if (bytes.toString('utf8') !== CSV_HEADER) problem = { line: 1, problem: 'not the CSV header callgate writes' };
       continue;
     }
-    let line: ExportLine;
+    let line: ExportLine | ScannedLine;
     try {
-      line = parseLine(text, manifest.format);
+      // Lines as the writer lays them out are read from their bytes; any other goes through the full parser.
+      line = scanner.scan(bytes, manifest.format) ?? parseLine(bytes.toString('utf8'), manifest.format);
     } catch (error) {
       problem = { line: lineNo, problem: `unreadable line: ${(error as Error).message}` };
       continue;
@@ -115,7 +118,7 @@ export async function verifyExportFile(file: string, manifest: SignedManifest, t
 }
 
 function checkLine(
-  line: ExportLine,
+  line: ExportLine | ScannedLine,
   lineNo: number,
   state: ChainState,
   manifest: ManifestBody,
@@ -143,10 +146,12 @@ function checkLine(
     return at(`its link is unreadable: ${(error as LinkError).message}`);
   }
   if (link.chain !== line.chain || link.seq !== line.fromSeq) return at('its link names another chain or position');
-  if (sha256(line.link) !== line.hash) return at('its link differs from what was hashed');
+  const scanned = 'payloadBytes' in line;
+  if (sha256(scanned && line.linkBytes ? line.linkBytes : line.link) !== line.hash) return at('its link differs from what was hashed');
   if (link.prevHash !== state.prev) return at('it does not follow the record before it');
   if (line.kind === 'record') {
-    if (line.payload === null || sha256(line.payload) !== link.payloadHash) return at('its payload differs from what was hashed');
+    const payload = scanned ? line.payloadBytes : line.payload;
+    if (payload === null || sha256(payload) !== link.payloadHash) return at('its payload differs from what was hashed');
   } else {
     report.payloadsUnchecked++;
     if (line.kind === 'purged') counts.purged++;
@@ -223,20 +228,20 @@ function checkSignature(manifest: SignedManifest, keys: Map<string, string>): st
 }
 
 /**
- * The file's lines, split on LF as bytes (a line is decoded once, without readline's decoder and
- * regular expressions), while every byte read goes into the file's hash.
+ * The file's lines as views of its bytes, split on LF, while every byte read goes into the file's
+ * hash. A view is valid until the next line is asked for.
  */
-async function* readLines(file: string, hash: crypto.Hash): AsyncGenerator<string> {
+async function* readLines(file: string, hash: crypto.Hash): AsyncGenerator<Buffer> {
   let rest: Buffer | null = null;
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     const buffer: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
     for (let end = buffer.indexOf(10, start); end >= 0; end = buffer.indexOf(10, start)) {
-      yield buffer.toString('utf8', start, end);
+      yield buffer.subarray(start, end);
       start = end + 1;
     }
     rest = start < buffer.length ? buffer.subarray(start) : null;
   }
-  if (rest) yield rest.toString('utf8');
+  if (rest) yield rest;
 }

@@ -76,15 +76,24 @@ export function toAnswer(record: DecisionRecord) {
 }
 
 /**
+ * A decision event's payload up to its input: every field of the answer, in the bytes the event
+ * holds, so that a stored row can be checked against its event without parsing the event.
+ */
+export function decisionPayloadHead(row: Pick<DecisionRow, 'id' | 'decided_at' | 'instance_id' | 'tenant_id' | 'campaign_id' | 'callee' | 'caller' | 'allow' | 'reasons' | 'next_allowed_at' | 'policy_revision' | 'rule_ids'>): string {
+  return (
+    `{"decision":{"id":${JSON.stringify(row.id)},"decidedAt":${row.decided_at},"instanceId":${JSON.stringify(row.instance_id)},` +
+    `"call":${JSON.stringify({ tenantId: row.tenant_id, campaignId: row.campaign_id, callee: row.callee, caller: row.caller })},` +
+    `"allow":${Boolean(row.allow)},"reasons":${row.reasons},"nextAllowedAt":${row.next_allowed_at ?? null},` +
+    `"policyRevision":${JSON.stringify(row.policy_revision)},"ruleIds":${row.rule_ids},"input":`
+  );
+}
+
+/**
  * The trail event of a decision: the whole record, inputs, reasons, policy revision and timing.
  * Its JSON is assembled from the row's JSON columns, so a decision's inputs are serialised once.
  */
 export function decisionEvent(row: DecisionRow): TrailEvent {
-  const payloadJson =
-    `{"decision":{"id":${JSON.stringify(row.id)},"decidedAt":${row.decided_at},"instanceId":${JSON.stringify(row.instance_id)},` +
-    `"call":${JSON.stringify({ tenantId: row.tenant_id, campaignId: row.campaign_id, callee: row.callee, caller: row.caller })},` +
-    `"allow":${Boolean(row.allow)},"reasons":${row.reasons},"nextAllowedAt":${row.next_allowed_at ?? null},` +
-    `"policyRevision":${JSON.stringify(row.policy_revision)},"ruleIds":${row.rule_ids},"input":${row.input},"timing":${row.timing}}}`;
+  const payloadJson = `${decisionPayloadHead(row)}${row.input},"timing":${row.timing}}}`;
   return {
     type: 'decision',
     at: row.decided_at,

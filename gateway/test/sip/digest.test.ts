@@ -42,11 +42,11 @@ class UdpDialer {
     return `sip:${CALLEE}@127.0.0.1:${g.port}`;
   }
 
-  invite(g: SipGateway, extra: string[] = []): void {
+  invite(g: SipGateway, extra: string[] = [], sentBy = `${DIALER_IP}:${this.port}`): void {
     const n = ++this.seq;
     const lines = [
       `INVITE ${this.uri(g)} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${DIALER_IP}:${this.port};branch=z9hG4bK-digest-${process.pid}-${Date.now()}-${n};rport`,
+      `Via: SIP/2.0/UDP ${sentBy};branch=z9hG4bK-digest-${process.pid}-${Date.now()}-${n}${sentBy.startsWith(DIALER_IP) ? ';rport' : ''}`,
       'Max-Forwards: 70',
       `From: <sip:${g.world.caller}@${DIALER_IP}>;tag=d${n}`,
       `To: <sip:${CALLEE}@127.0.0.1>`,
@@ -130,6 +130,19 @@ describe('SIP digest authentication (RFC 3261 §22.3, RFC 8760): the challenge, 
       assert.equal(await g.gw.count('decisions'), decisions, 'nothing was decided');
     } finally {
       dialer.close();
+    }
+  });
+
+  it('the 407 goes to the address and port the INVITE came from, not to a victim named in its Via', async () => {
+    const dialer = await new UdpDialer().open();
+    const victim = await new UdpDialer().open();
+    try {
+      dialer.invite(g, [], `${DIALER_IP}:${victim.port}`);
+      assert.deepEqual((await dialer.take(800)).map((m) => m.status), [407]);
+      assert.deepEqual(await victim.take(0), [], 'nothing reached the address in the Via');
+    } finally {
+      dialer.close();
+      victim.close();
     }
   });
 

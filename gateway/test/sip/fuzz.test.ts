@@ -24,12 +24,19 @@ describe('SIP fuzz: tens of thousands of mutated messages over UDP and TCP again
   let g: SipGateway;
   let trunk: TrunkListener;
   let target: FuzzTarget;
+  /** INVITEs forwarded to the trunk that it could not parse (the proxy must forward only sound ones). */
+  const trunkUnparsed: string[] = [];
   before(async () => {
     g = await startSipGateway('sqlite');
     trunk = await TrunkListener.listen(g.trunkPort);
     // The trunk turns down whatever reaches it, so that an admitted call ends at once.
     trunk.udp.onMessage = (text, from) => {
-      if (text.startsWith('INVITE ')) void trunk.udp.send(buildResponse(parseMessage(Buffer.from(text, 'latin1')), 486).serialize(), from.port, from.address);
+      if (!text.startsWith('INVITE ')) return;
+      try {
+        void trunk.udp.send(buildResponse(parseMessage(Buffer.from(text, 'latin1')), 486).serialize(), from.port, from.address);
+      } catch (error) {
+        trunkUnparsed.push(`${(error as Error).message}\n${text}`);
+      }
     };
     target = { port: g.port, stats: () => statsOf(g), callee: CALLEE, caller: g.world.caller };
   });
@@ -82,6 +89,28 @@ describe('SIP fuzz: tens of thousands of mutated messages over UDP and TCP again
       assert.deepEqual([...new Set(seen.map((t) => t.split(' ')[0]))].sort(), ['ACK', 'INVITE'], 'its INVITE and the ACK of the 486, nothing else');
     } finally {
       await dialer.close();
+    }
+  });
+
+  it('2 000 mutated messages from the registered dialer: every INVITE the trunk receives was decided and allowed, one decision per call, and nothing else but their ACKs reaches it', async (t) => {
+    const allowedBefore = Number((await g.gw.gate.db('decisions').where({ allow: true }).count({ n: '*' }))[0].n);
+    const before = await statsOf(g);
+    trunk.udp.inbox.messages.length = 0;
+    const udp = await fuzzUdp({ ...target, campaign: g.world.campaignId }, 2000, SEED + 2, '127.0.0.1');
+    // Admitted calls end with the trunk's 486 and the ACK the proxy sends it: wait for those to settle.
+    await new Promise((r) => setTimeout(r, 1000));
+    const stats = await statsOf(g);
+    const allowed = Number((await g.gw.gate.db('decisions').where({ allow: true }).count({ n: '*' }))[0].n) - allowedBefore;
+    const seen = trunk.received;
+    const invites = new Set(seen.filter((m) => m.startsWith('INVITE ')).map(callIdOf));
+    t.diagnostic(JSON.stringify({ udp, allowed, forwarded: stats.forwarded - before.forwarded, invitesAtTrunk: invites.size, messagesAtTrunk: seen.length }));
+    assert.equal(stats.internalErrors, 0);
+    assert.deepEqual(trunkUnparsed, [], 'every INVITE forwarded parses');
+    assert.equal(invites.size, stats.forwarded - before.forwarded, 'one call at the trunk per forwarded INVITE');
+    assert.equal(invites.size, allowed, 'one allowed decision per call at the trunk');
+    for (const m of seen) {
+      assert.ok(invites.has(callIdOf(m)), `the trunk got only messages of admitted calls:\n${m}`);
+      assert.match(m, /^(INVITE|ACK) /);
     }
   });
 });

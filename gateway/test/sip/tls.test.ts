@@ -89,7 +89,7 @@ async function trunkTunnel(sippPort: number, pki: Pki): Promise<Tunnel> {
   return { port, sessions, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function tlsGateway(pki: Pki, trunkCa: string): Promise<{ g: SipGateway; tlsPort: number; trunk: Tunnel }> {
+async function tlsGateway(pki: Pki, trunkCa: string, extra: Record<string, string> = {}): Promise<{ g: SipGateway; tlsPort: number; trunk: Tunnel }> {
   const tlsPort = await freePort();
   // The trunk tunnel needs the sipp port, which the gateway picks: a port is reserved for it first.
   const sippTrunkPort = await freePort();
@@ -102,6 +102,7 @@ async function tlsGateway(pki: Pki, trunkCa: string): Promise<{ g: SipGateway; t
       SIP_TLS_KEY_FILE: pki.server.key,
       SIP_TLS_CLIENT_CA_FILE: pki.ca,
       SIP_TLS_TRUNK_CA_FILE: trunkCa,
+      ...extra,
     },
   });
   g.trunkPort = sippTrunkPort;
@@ -115,7 +116,7 @@ describe('SIP over TLS (RFC 3261 §26) with real sipp behind TLS tunnels', () =>
   let trunk: Tunnel;
   before(async () => {
     pki = makePki();
-    ({ g, tlsPort, trunk } = await tlsGateway(pki, pki.ca));
+    ({ g, tlsPort, trunk } = await tlsGateway(pki, pki.ca, { SIP_TCP_HEADER_TIMEOUT_SECONDS: '2' }));
   });
   after(async () => {
     await g?.close();
@@ -136,6 +137,17 @@ describe('SIP over TLS (RFC 3261 §26) with real sipp behind TLS tunnels', () =>
     } finally {
       await dialer.close();
     }
+  });
+
+  it('a TLS connection that never finishes its handshake, or finishes it and sends no message, is closed by the header timeout', async () => {
+    const raw = net.connect({ host: '127.0.0.1', port: tlsPort });
+    raw.on('error', () => undefined);
+    const secure = tls.connect({ host: '127.0.0.1', port: tlsPort, ca: read(pki.ca) });
+    secure.on('error', () => undefined);
+    const closed = (s: net.Socket) => new Promise<boolean>((resolve) => (s.once('close', () => resolve(true)), setTimeout(() => resolve(false), 10_000)));
+    const [rawClosed, secureClosed] = await Promise.all([closed(raw), closed(secure)]);
+    assert.equal(rawClosed, true, 'no handshake: closed');
+    assert.equal(secureClosed, true, 'handshake but no message: closed');
   });
 
   it('mutual TLS: a client certificate bound to an account (by fingerprint, or by subject) speaks for its tenant from an address on no allow-list; without it the dialer is challenged 407', async () => {

@@ -9,6 +9,7 @@ export interface FuzzTarget {
   stats(): Promise<ProxyStats>;
   callee: string;
   caller: string;
+  campaign?: string;
 }
 
 export interface FuzzResult {
@@ -35,7 +36,7 @@ async function keepUp(target: FuzzTarget, base: number, sent: number, window: nu
 /** Sends `count` mutated messages over UDP from `source` (an address other than any dialer's). */
 export async function fuzzUdp(target: FuzzTarget, count: number, seed: number, source = '127.0.0.2'): Promise<FuzzResult> {
   const peer = await UdpPeer.bind(source, 0, false);
-  const addresses: Addresses = { proxy: `${target.host ?? '127.0.0.1'}:${target.port}`, source: `${source}:${peer.port}`, callee: target.callee, caller: target.caller };
+  const addresses: Addresses = { proxy: `${target.host ?? '127.0.0.1'}:${target.port}`, source: `${source}:${peer.port}`, callee: target.callee, caller: target.caller, campaign: target.campaign };
   const random = prng(seed);
   const base = (await target.stats()).received;
   try {
@@ -65,7 +66,7 @@ export async function fuzzTcp(target: FuzzTarget, count: number, seed: number, s
   const base = (await target.stats()).received;
   while (result.sent < count) {
     const conn = await TcpPeer.connect(target.port, source, target.host, false);
-    const addresses: Addresses = { proxy: `${target.host ?? '127.0.0.1'}:${target.port}`, source: `${source}:${conn.localPort}`, callee: target.callee, caller: target.caller };
+    const addresses: Addresses = { proxy: `${target.host ?? '127.0.0.1'}:${target.port}`, source: `${source}:${conn.localPort}`, callee: target.callee, caller: target.caller, campaign: target.campaign };
     for (let i = 0; i < perConnection && result.sent < count; i++) {
       if (!(await conn.write(mutated(random, addresses, result.sent)))) break;
       result.sent++;

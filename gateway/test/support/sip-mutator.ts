@@ -22,6 +22,8 @@ export interface Addresses {
   source: string;
   callee: string;
   caller: string;
+  /** The campaign the INVITEs name; a made-up one when absent. */
+  campaign?: string;
 }
 
 const SDP = ['v=0', 'o=dialer 1 1 IN IP4 127.0.0.2', 's=-', 'c=IN IP4 127.0.0.2', 't=0 0', 'm=audio 40000 RTP/AVP 0', ''].join('\r\n');
@@ -45,7 +47,7 @@ function request(method: string, cseqMethod: string, toTag: boolean, body = ''):
         `CSeq: ${1 + (n % 1000)} ${cseqMethod}`,
         `Contact: <sip:fuzz@${a.source}>`,
         ...(method === 'BYE' || method === 'ACK' ? [`Route: <sip:${a.proxy};lr>`] : []),
-        'X-Campaign: cmp_fuzz',
+        `X-Campaign: ${a.campaign ?? 'cmp_fuzz'}`,
         ...(body ? ['Content-Type: application/sdp'] : []),
       ],
       body,

@@ -33,6 +33,29 @@ const manifestJson = {
   },
 } as const;
 
+const tableFinding = {
+  type: 'object',
+  properties: {
+    table: { type: 'string' },
+    rowId: { type: 'string' },
+    problem: { type: 'string', enum: ['row missing', 'row differs', 'row without trail event', 'event subject differs'] },
+    differs: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, table: {}, trail: {} } } },
+    event: { type: 'object', properties: { chain: { type: 'string' }, seq: { type: 'integer' } } },
+  },
+} as const;
+
+const tablesReport = {
+  type: 'object',
+  description: "The engine's tables reconciled with the trail, which is their source of truth",
+  properties: {
+    ok: { type: 'boolean' },
+    checked: { type: 'object', additionalProperties: { type: 'integer' } },
+    purged: { type: 'integer', description: 'Rows whose events a retention purge emptied: only their presence is checked' },
+    findings: { type: 'array', items: tableFinding },
+    moreFindings: { type: 'integer', description: 'Findings beyond the first 100 listed' },
+  },
+} as const;
+
 const badRecord = { type: 'object', properties: { chain: { type: 'string' }, seq: { type: 'integer' }, problem: { type: 'string' } } } as const;
 
 interface ExportBody {
@@ -188,7 +211,8 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       config: { roles: ['auditor', 'admin'] },
       schema: {
         tags: ['audit'],
-        summary: 'Verify every chain in the database: links, payloads, heads and signed seals',
+        summary: 'Verify every chain in the database (links, payloads, heads, signed seals) and the engine\'s tables against it',
+        description: 'Each consent, opt-out, decision and outcome row is compared with its trail event on the fields the engine reads; a row missing, altered or without an event is named in `tables.findings`.',
         security: bearerSecurity,
         response: {
           200: {
@@ -202,6 +226,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
                 items: { type: 'object', properties: { chain: { type: 'string' }, records: { type: 'integer' }, lastSeq: { type: 'integer' }, headHash: { type: 'string' }, sealedSeq: { type: ['integer', 'null'] }, ok: { type: 'boolean' } } },
               },
               firstBad: badRecord,
+              tables: tablesReport,
             },
           },
           ...errorResponses,

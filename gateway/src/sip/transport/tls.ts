@@ -31,7 +31,8 @@ export class TlsTransport extends StreamTransport {
       rejectUnauthorized: false,
       handshakeTimeout: limits.headerTimeoutMs,
     });
-    server.on('tlsClientError', () => undefined);
+    // A failed or timed-out handshake (handshakeTimeout) ends the connection; with a listener here Node would keep it.
+    server.on('tlsClientError', (_error, socket) => socket.destroy());
     await transport.start(server, 'secureConnection', host, port);
     return transport;
   }
