@@ -119,7 +119,7 @@ for (const engine of ENGINES) {
       const callee = nextCallee();
       await gw.consent(world, callee);
       const attemptedAt = new Date(Date.now() - 60_000).toISOString();
-      const res = await gw.ok('/v1/call-history', world.dialer, { attempts: [1, 2, 3].map(() => ({ callee, caller: world.caller, attemptedAt })) });
+      const res = await gw.ok('/v1/call-history', world.dialer, { attempts: [1, 2, 3].map((i) => ({ callee, caller: world.caller, attemptedAt: new Date(Date.parse(attemptedAt) - i * 1000).toISOString() })) });
       assert.equal(res.imported, 3);
       assert.deepEqual(codes((await gw.decide(world, callee)).json()), ['FREQUENCY_CAP_EXCEEDED']);
     });
@@ -229,7 +229,7 @@ for (const engine of ENGINES) {
       const cases: [string, () => Promise<{ statusCode: number; json: () => any }>, number, string][] = [
         ['malformed JSON', () => gw.app.inject({ method: 'POST', url: '/v1/decisions', headers: { authorization: `Bearer ${world.dialer}`, 'content-type': 'application/json' }, payload: '{"campaignId":' }), 400, 'MALFORMED_JSON'],
         ['a number that is not E.164', () => gw.call('POST', '/v1/decisions', world.dialer, { campaignId: world.campaignId, callee: '13800138000' }), 400, 'VALIDATION_FAILED'],
-        ['an unallocated number', () => gw.call('POST', '/v1/decisions', world.dialer, { campaignId: world.campaignId, callee: '+8610000' }), 400, 'INVALID_NUMBER'],
+        ['an unallocated number', () => gw.call('POST', '/v1/decisions', world.dialer, { campaignId: world.campaignId, callee: '+8612000' }), 400, 'INVALID_NUMBER'],
         ['an unknown campaign', () => gw.call('POST', '/v1/decisions', world.dialer, { campaignId: 'cmp_nope', callee: CALLEE }), 404, 'CAMPAIGN_NOT_FOUND'],
         ['no token', () => gw.call('POST', '/v1/decisions', null, { campaignId: world.campaignId, callee: CALLEE }), 401, 'AUTH_REQUIRED'],
         ['a forged token', () => gw.call('POST', '/v1/decisions', jwt.sign({ role: 'dialer', tenant: world.tenantId }, 'not-the-secret-not-the-secret-000', { subject: 'x', issuer: 'callgate' }), { campaignId: world.campaignId, callee: CALLEE }), 401, 'TOKEN_INVALID'],

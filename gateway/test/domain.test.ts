@@ -24,7 +24,9 @@ describe('number intelligence', () => {
   });
   it('refuses what is not E.164 and flags unallocated numbers as invalid', () => {
     assert.equal(numberInfo('13800138000'), null);
-    assert.equal(numberInfo('+8610000')?.valid ?? false, false);
+    assert.equal(numberInfo('+8612000')?.valid ?? false, false);
+    // China Telecom's 10000 is a carrier service code, valid as a display number (cn_service).
+    assert.equal(numberInfo('+8610000')?.lineType, 'cn_service');
   });
 });
 

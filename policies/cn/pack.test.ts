@@ -94,4 +94,26 @@ describe('CN pack', () => {
     const facts = goodFacts({ tenant: { id: 't1', verificationStatus: 'unverified' } });
     assert.deepEqual(codes(beijing('2026-03-10T10:00:00'), facts), ['TENANT_NOT_VERIFIED']);
   });
+  it("a bank's 95 number may show on a consented service call, never on a marketing call (2020 call-centre notice)", () => {
+    const at = beijing('2026-03-10T10:00:00');
+    const bank = '+8695588';
+    const serviceCall = (purpose: string) => {
+      const facts = goodFacts({ consents: [{ ...goodFacts().consents[0], purpose }] });
+      facts.campaign = { ...facts.campaign, purpose };
+      facts.callerNumber = { ...facts.callerNumber!, e164: bank, lineType: 'cn_service', region: null };
+      return decide(call({ caller: bank }), facts, CN, at).reasons;
+    };
+    assert.deepEqual(serviceCall('service'), [], 'a consented call-back');
+    const refused = serviceCall('finance');
+    assert.deepEqual(refused.map((r) => [r.code, r.rule]), [['CALLER_ID_SERVICE_NUMBER_MARKETING', 'CN-CLI-SERVICE-NUMBER-NO-MARKETING']]);
+    assert.match(refused[0].citation, /关于加强呼叫中心业务管理的通知/);
+    assert.equal(rule('CN-CLI-SERVICE-NUMBER-NO-MARKETING').status, 'regulator_guidance');
+  });
+
+  it('a 400 number registered under another line type is still a call-centre number: the numbering plan decides', () => {
+    const hotline = '+864008208820';
+    const facts = goodFacts();
+    facts.callerNumber = { ...facts.callerNumber!, e164: hotline, lineType: 'fixed_line', region: null };
+    assert.deepEqual(codes(beijing('2026-03-10T10:00:00'), facts, call({ caller: hotline })), ['CALLER_ID_SERVICE_NUMBER_MARKETING']);
+  });
 });

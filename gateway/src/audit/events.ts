@@ -15,6 +15,8 @@ export const EVENT_TYPES = [
   'decision',
   'call.outcome',
   'call.attested',
+  'call.imported',
+  'call_history.imported',
   'decision.superseded',
   'admin.action',
   'audit.export',

@@ -11,6 +11,7 @@ import { callerId, localPresence, rotation, tenantVerification, virtualOperator 
 import { optOut } from './rules/opt-out';
 import { registration } from './rules/registration';
 import { registry } from './rules/registry';
+import { serviceNumber } from './rules/service-number';
 import type { BanFacts, CallInput, Decision, DialingMode, Facts, Reason } from './types';
 
 const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
@@ -19,6 +20,7 @@ const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   virtualOperator,
   rotation,
   localPresence,
+  serviceNumber,
   consent,
   optOut,
   registry,

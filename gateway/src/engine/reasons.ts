@@ -15,6 +15,7 @@ export const REASONS = {
   CALLER_ID_VIRTUAL_OPERATOR: { timeBased: false, summary: 'A virtual-operator (小号) number without real-name proof' },
   CALLER_ID_ROTATION: { timeBased: true, summary: 'Too many different display numbers toward this callee (rotation to dodge blocking)' },
   CALLER_ID_LOCAL_PRESENCE: { timeBased: false, summary: "A display number matching the callee's region that is not registered to the campaign" },
+  CALLER_ID_SERVICE_NUMBER_MARKETING: { timeBased: false, summary: 'A call-centre service number (95/96, 400, 10xxx) shown on a call whose purpose is marketing' },
   NO_CONSENT: { timeBased: false, summary: 'No consent from the callee for this tenant' },
   CONSENT_REVOKED: { timeBased: false, summary: 'The callee withdrew the consent' },
   CONSENT_EXPIRED: { timeBased: false, summary: 'The consent has expired' },

@@ -15,6 +15,8 @@ export type LineType =
   | 'pager'
   | 'uan'
   | 'voicemail'
+  /** China's call-centre and service numbers: 95/96 short numbers, 400 numbers, 10xxx carrier codes. */
+  | 'cn_service'
   | 'unknown';
 
 export interface NumberInfo {
@@ -36,8 +38,23 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 const cache = new Map<string, NumberInfo | null>();
 const CACHE_LIMIT = 200_000;
 
+/**
+ * China's commercial service numbers, which the numbering data behind libphonenumber does not know
+ * (or, for 400, calls shared-cost): 95 and 96 followed by 3 to 6 digits (95588, 95105xxx, 96xxx),
+ * 400 followed by 7 digits, and the carriers' 10xxx service codes (10086). They are dialled without
+ * an area code, so they belong to no region: 95588 must not read as Zhongwei's area code 955.
+ */
+const CN_SERVICE = /^(?:9[56]\d{3,6}|400\d{7}|10\d{3})$/;
+
+function cnService(e164: string): NumberInfo | null {
+  if (!e164.startsWith('+86') || !CN_SERVICE.test(e164.slice(3))) return null;
+  return { e164, valid: true, country: 'CN', countryCallingCode: '86', lineType: 'cn_service', timeZones: ['Asia/Shanghai'], region: null, subdivisions: [] };
+}
+
 function describe(e164: string): NumberInfo | null {
   if (!E164.test(e164)) return null;
+  const service = cnService(e164);
+  if (service) return service;
   const parsed = parsePhoneNumberFromString(e164);
   if (!parsed) return null;
   const type = parsed.getType();

@@ -43,6 +43,8 @@ export type CallerIdRule = RuleBase<'callerId', { requireVerified: boolean }>;
 export type VirtualOperatorRule = RuleBase<'virtualOperator', { ranges: { prefix: string; confirmed: boolean; note?: string }[] }>;
 export type RotationRule = RuleBase<'rotation', { maxDistinctNumbers: number; windowSeconds: number }>;
 export type LocalPresenceRule = RuleBase<'localPresence', Record<string, never>>;
+/** Display numbers of these line types may call only for these campaign purposes (China's 95/400 numbers). */
+export type ServiceNumberRule = RuleBase<'serviceNumber', { lineTypes: string[]; nonMarketingPurposes: string[] }>;
 export type ConsentRule = RuleBase<
   'consent',
   {
@@ -89,6 +91,7 @@ export type PackRule =
   | VirtualOperatorRule
   | RotationRule
   | LocalPresenceRule
+  | ServiceNumberRule
   | ConsentRule
   | OptOutRule
   | RegistryRule

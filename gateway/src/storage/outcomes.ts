@@ -116,6 +116,12 @@ export function forgetCampaignOutcomes(campaignId: string): void {
   for (const key of cache.keys()) if (key.startsWith(`${campaignId}|`)) cache.delete(key);
 }
 
+/**
+ * How a call ended: as reported for a call callgate decided, or as imported with a call placed
+ * before callgate (those have no decision). Both count alike in every rate and wait.
+ */
+const OUTCOME_OF = 'COALESCE(o.outcome, a.outcome)';
+
 /** Live-answered and abandoned calls per campaign and window: at most one query per batch. */
 export async function campaignOutcomes(q: Db, campaignIds: string[], windows: number[], now: number): Promise<Map<string, CampaignOutcomeFacts[]>> {
   const result = new Map<string, CampaignOutcomeFacts[]>();
@@ -130,11 +136,11 @@ export async function campaignOutcomes(q: Db, campaignIds: string[], windows: nu
   if (stale.length === 0) return result;
   const longest = Math.max(...windows);
   const columns = windows.flatMap((w, i) => [
-    q.raw(`SUM(CASE WHEN a.attempted_at > ? AND o.outcome = 'abandoned' THEN 1 ELSE 0 END) AS ab${i}`, [now - w * 1000]),
-    q.raw(`SUM(CASE WHEN a.attempted_at > ? AND o.outcome IN ('answered', 'abandoned') THEN 1 ELSE 0 END) AS live${i}`, [now - w * 1000]),
+    q.raw(`SUM(CASE WHEN a.attempted_at > ? AND ${OUTCOME_OF} = 'abandoned' THEN 1 ELSE 0 END) AS ab${i}`, [now - w * 1000]),
+    q.raw(`SUM(CASE WHEN a.attempted_at > ? AND ${OUTCOME_OF} IN ('answered', 'abandoned') THEN 1 ELSE 0 END) AS live${i}`, [now - w * 1000]),
   ]);
   const rows: Row[] = await q('call_attempts as a')
-    .join('call_outcomes as o', 'o.decision_id', 'a.decision_id')
+    .leftJoin('call_outcomes as o', 'o.decision_id', 'a.decision_id')
     .whereIn('a.campaign_id', stale)
     .andWhere('a.attempted_at', '>', now - longest * 1000)
     .groupBy('a.campaign_id')
@@ -153,10 +159,10 @@ export async function campaignOutcomes(q: Db, campaignIds: string[], windows: nu
 /** Abandoned calls to the batch's callees since `since`, newest first: one query per batch. */
 export async function abandonedCallsTo(q: Db, callees: string[], since: number): Promise<Map<string, AttemptFacts[]>> {
   const rows: Row[] = await q('call_attempts as a')
-    .join('call_outcomes as o', 'o.decision_id', 'a.decision_id')
+    .leftJoin('call_outcomes as o', 'o.decision_id', 'a.decision_id')
     .whereIn('a.callee', callees)
     .andWhere('a.attempted_at', '>', since)
-    .andWhere('o.outcome', 'abandoned')
+    .andWhereRaw(`${OUTCOME_OF} = 'abandoned'`)
     .orderBy('a.attempted_at', 'desc')
     .select('a.callee', 'a.tenant_id', 'a.caller', 'a.attempted_at');
   const byCallee = new Map<string, AttemptFacts[]>();

@@ -4,7 +4,7 @@ import { createCallerNumber, getCallerNumber, listCallerNumbers, updateCallerNum
 import { tenantOf } from '../auth';
 import { bearerSecurity, e164, errorResponses, id, verificationStatus } from '../schemas/common';
 
-const LINE_TYPES = ['fixed_line', 'mobile', 'virtual_operator', 'toll_free', 'call_centre', 'voip'] as const;
+const LINE_TYPES = ['fixed_line', 'mobile', 'virtual_operator', 'toll_free', 'call_centre', 'cn_service', 'voip'] as const;
 
 const numberJson = {
   type: 'object',
