@@ -47,6 +47,10 @@ export interface SipConfig {
   verifyIdentity: { trustFile: string; minimumAttestation: Attestation | null } | null;
   /** Hex key of the dialog tokens in our Record-Route (see proxy/route-token.ts). */
   routeKey: string;
+  /** What a request from a source that is neither a registered dialer nor the trunk gets. */
+  unknownSource: 'answer-once' | 'drop';
+  /** The longest a dialog (and its Record-Route token) lives: in-dialog requests after it are refused. */
+  maxDialogMs: number;
   /** Bounds of the TCP and TLS listeners. */
   stream: StreamLimits;
   /** Certificates of SIP over TLS; null without a tls: listener. */
@@ -224,6 +228,8 @@ export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
     stir: stir(env, fail),
     verifyIdentity: verifyIdentity(env, fail),
     routeKey: routeKey(env, fail),
+    unknownSource: oneOf(env, 'SIP_UNKNOWN_SOURCE', ['answer-once', 'drop'] as const, 'answer-once', fail),
+    maxDialogMs: integer(env, 'SIP_MAX_DIALOG_SECONDS', 4 * 3600, 60, 7 * 24 * 3600, fail) * 1000,
     stream: streamLimits(env, fail),
     tls: tlsSettings(env, listen.some((l) => l.proto === 'tls'), fail),
     auth: authSettings(env, fail),

@@ -18,7 +18,7 @@ export type FromWorker =
 /** Messages from the main thread to the SIP thread. */
 export type ToWorker =
   | { type: 'verdict'; id: number; verdict: Verdict | null; error: string | null }
-  /** The address allow-list after a reload: INVITEs from elsewhere must authenticate. */
+  /** The address allow-list after a reload: INVITEs from elsewhere must authenticate; requests from nowhere known are strangers (proxy/sources.ts). */
   | { type: 'sources'; sources: string[] }
   | { type: 'stats' }
   | { type: 'close' };

@@ -39,12 +39,16 @@ const observer: CallObserver = {
 const admission = new RemoteAdmission(post);
 const challenger = new DigestChallenger(config.auth, sources);
 const proxy = new ProxyCore(config, admission, observer, realClock, log, challenger);
+proxy.setDialerSources(sources);
 const transports: Transport[] = [];
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'verdict') return admission.settle(message.id, message.verdict, message.error);
   if (message.type === 'stats') return post({ type: 'stats', stats: { ...proxy.stats } });
-  if (message.type === 'sources') return challenger.setSources(message.sources);
+  if (message.type === 'sources') {
+    proxy.setDialerSources(message.sources);
+    return challenger.setSources(message.sources);
+  }
   if (message.type === 'close') void close();
 });
 

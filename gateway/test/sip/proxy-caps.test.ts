@@ -58,6 +58,7 @@ describe('frequency caps through the SIP proxy core, with the real decision serv
     const transport = new RecordingTransport();
     const log = { warn: () => undefined, error: (o: unknown) => assert.fail(String(o)), debug: () => undefined };
     const proxy = new ProxyCore(config, new DecisionAdmission(gw.gate.decisions, dialers, config), null, new FakeClock(), log);
+    proxy.setDialerSources([DIALER.host]);
     proxy.attach(transport);
     const N = 20;
     for (let i = 0; i < N; i++) proxy.receive(invite(world, i), DIALER);

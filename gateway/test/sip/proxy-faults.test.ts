@@ -35,6 +35,7 @@ describe('a fault after an INVITE was decided', () => {
     const broken = { allow: true, decisionId: 'dec_1', tenantId: 't1', headers: null } as unknown as Verdict;
     const errors: unknown[] = [];
     const proxy = new ProxyCore(config, { admit: async () => broken }, null, new FakeClock(), { warn: () => undefined, error: (o) => void errors.push(o), debug: () => undefined });
+    proxy.setDialerSources([DIALER.host]);
     proxy.attach(transport);
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);

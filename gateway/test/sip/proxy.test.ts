@@ -52,6 +52,7 @@ function setup(env: Record<string, string> = {}) {
   const transport = new FakeTransport();
   const proxy = new ProxyCore(config, admission, null, clock, { warn: () => undefined, error: (o) => assert.fail(String((o as { err: Error }).err?.stack)), debug: () => undefined });
   proxy.attach(transport);
+  proxy.setDialerSources([DIALER.host]);
   return { proxy, admission, clock, transport };
 }
 
@@ -93,7 +94,7 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     proxy.receive(invite(), DIALER);
     const [trying] = transport.take();
     assert.deepEqual(trying.peer, { proto: 'udp', host: '10.0.0.7', port: 40_000 });
-    assert.equal(trying.msg.get('via'), 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000');
+    assert.equal(trying.msg.get('via'), 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000;received=10.0.0.7');
   });
 
   it('forwards an allowed INVITE to the trunk with our Via, Record-Route and Max-Forwards 69, without the campaign and dialing-mode headers, other bytes unchanged (§16.6)', async () => {
@@ -106,9 +107,9 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     assert.deepEqual([out.peer.proto, out.peer.host, out.peer.port], ['udp', TRUNK.host, TRUNK.port]);
     assert.equal(out.msg.uri, `sip:+8613800138000@${TRUNK.host}:${TRUNK.port}`);
     assert.match(out.msg.get('via')!, /^SIP\/2\.0\/UDP 127\.0\.0\.1:5060;branch=z9hG4bK[\w-]{10}\.[0-9a-f]{12}[0-9a-z]+$/);
-    assert.equal(out.msg.getAll('via')[1], 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000');
+    assert.equal(out.msg.getAll('via')[1], 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000;received=10.0.0.7');
     assert.equal(out.msg.get('max-forwards'), '69');
-    assert.match(out.msg.get('record-route')!, /^<sip:127\.0\.0\.1:5060;transport=udp;lr;cgd=[0-9a-f]{32}>$/);
+    assert.match(out.msg.get('record-route')!, /^<sip:127\.0\.0\.1:5060;transport=udp;lr;cgd=[\w-]+\.[0-9a-f]{32}>$/);
     assert.equal(out.msg.has('x-campaign'), false);
     assert.equal(out.msg.has('x-dialing-mode'), false);
     assert.match(out.bytes.toString('latin1'), /\r\nX-Custom:    keeps   its   spacing\r\n/);
@@ -249,6 +250,15 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     }
 
     const toTrunk = (sent: { peer: Peer }[]) => sent.filter((s) => s.peer.host === TRUNK.host);
+    const TRUNK_PEER: Peer = { proto: 'udp', host: TRUNK.host, port: TRUNK.port };
+
+    /** The trunk's response to a request callgate forwarded to it, with its To tag x. */
+    function answer(request: SipMessage, status: number): Buffer {
+      const lines = [`SIP/2.0 ${status} Whatever`, ...request.getAll('via').map((v) => `Via: ${v}`), ...request.getAll('record-route').map((r) => `Record-Route: ${r}`)];
+      const to = request.get('to')!;
+      lines.push(`From: ${request.get('from')}`, `To: ${/;tag=/.test(to) ? to : `${to};tag=x`}`, `Call-ID: ${request.get('call-id')}`, `CSeq: ${request.get('cseq')}`, `Contact: <sip:+8613800138000@${TRUNK.host}:${TRUNK.port}>`, 'Content-Length: 0', '', '');
+      return Buffer.from(lines.join('\r\n'));
+    }
 
     /** An admitted call, forwarded to the trunk: returns the Record-Route its dialog got. */
     async function admittedDialog() {
@@ -257,32 +267,43 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
       env.admission.answer();
       await settle();
       const forwarded = env.transport.take().find((s) => s.msg.method === 'INVITE')!;
-      return { ...env, recordRoute: forwarded.msg.get('record-route')! };
+      // The trunk answers with its tag x: the dialog is confirmed.
+      env.proxy.receive(answer(forwarded.msg, 200), TRUNK_PEER);
+      env.transport.take();
+      return { ...env, recordRoute: forwarded.msg.get('record-route')!, forwarded: forwarded.msg };
     }
 
     for (const method of ['INVITE', 'BYE', 'OPTIONS']) {
-      it(`a forged in-dialog ${method} with a To tag and a bare Route naming us, from an address on no allow-list, is refused 403 and the trunk sees nothing`, async () => {
+      it(`a forged in-dialog ${method} with a To tag and a bare Route naming us is refused 403, from a registered dialer or not, and the trunk sees nothing`, async () => {
         const { proxy, transport, admission } = setup();
-        proxy.receive(inDialog(method, '<sip:127.0.0.1:5060;lr>'), STRANGER);
+        proxy.receive(inDialog(method, '<sip:127.0.0.1:5060;lr>'), DIALER);
         await settle();
-        const sent = transport.take();
+        let sent = transport.take();
         assert.deepEqual(toTrunk(sent), []);
         assert.deepEqual(statuses(sent), method === 'INVITE' ? [100, 403] : [403]);
+        proxy.receive(inDialog(method, '<sip:127.0.0.1:5060;lr>'), STRANGER);
+        await settle();
+        sent = transport.take();
+        assert.deepEqual(toTrunk(sent), []);
+        // A stranger gets one answer at most (none when it would be larger than the request): no 100 Trying, no retransmission.
+        assert.ok(statuses(sent).length <= 1 && statuses(sent).every((s) => s === 403), String(statuses(sent)));
         assert.equal(admission.calls, 0, 'never decided as a new call either');
       });
     }
 
     it('a forged ACK with a bare Route naming us is dropped, not forwarded', () => {
       const { proxy, transport } = setup();
+      proxy.receive(inDialog('ACK', '<sip:127.0.0.1:5060;lr>'), DIALER);
       proxy.receive(inDialog('ACK', '<sip:127.0.0.1:5060;lr>'), STRANGER);
       assert.deepEqual(transport.take(), []);
     });
 
     it('a Route with a made-up token is refused like a bare one', () => {
       const { proxy, transport } = setup();
-      proxy.receive(inDialog('BYE', `<sip:127.0.0.1:5060;lr;cgd=${'0'.repeat(32)}>`), STRANGER);
+      proxy.receive(inDialog('BYE', `<sip:127.0.0.1:5060;lr;cgd=${'0'.repeat(32)}>`), DIALER);
+      proxy.receive(inDialog('BYE', `<sip:127.0.0.1:5060;lr;cgd=eA.${'0'.repeat(32)}>`), DIALER);
       const sent = transport.take();
-      assert.deepEqual(statuses(sent), [403]);
+      assert.deepEqual(statuses(sent), [403, 403]);
       assert.deepEqual(toTrunk(sent), []);
     });
 
@@ -292,16 +313,79 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
       proxy.receive(inDialog('BYE', recordRoute), DIALER);
       assert.deepEqual(statuses(toTrunk(transport.take())), ['BYE']);
       // The trunk's BYE toward the dialer: tags swapped, Request-URI the dialer's Contact.
-      const trunkPeer: Peer = { proto: 'udp', host: TRUNK.host, port: TRUNK.port };
-      proxy.receive(inDialog('BYE', recordRoute, { from: '<sip:+8613800138000@127.0.0.1>;tag=x', to: '<sip:+862161234567@10.0.0.7>;tag=d1', uri: 'sip:agent@10.0.0.7:5080' }), trunkPeer);
+      proxy.receive(inDialog('BYE', recordRoute, { from: '<sip:+8613800138000@127.0.0.1>;tag=x', to: '<sip:+862161234567@10.0.0.7>;tag=d1', uri: 'sip:agent@10.0.0.7:5080' }), TRUNK_PEER);
       const back = transport.take();
       assert.deepEqual(back.map((s) => [s.msg.method, s.peer.host]), [['BYE', '10.0.0.7']]);
       // The same token on another call is refused.
-      proxy.receive(inDialog('INVITE', recordRoute, { callId: 'another-call@198.51.100.66' }), STRANGER);
+      proxy.receive(inDialog('INVITE', recordRoute, { callId: 'another-call@10.0.0.7' }), DIALER);
       await settle();
       const sent = transport.take();
       assert.deepEqual(toTrunk(sent), []);
       assert.deepEqual(statuses(sent), [100, 403]);
+    });
+
+    it('a dialog ends with its answered BYE: during the grace of 64*T1 it is still routed, after it the token is refused', async () => {
+      const { proxy, transport, clock, recordRoute } = await admittedDialog();
+      proxy.receive(inDialog('BYE', recordRoute), DIALER);
+      const [bye] = toTrunk(transport.take());
+      proxy.receive(answer(bye.msg, 200), TRUNK_PEER);
+      transport.take();
+      clock.advance(64 * 50 - 10);
+      proxy.receive(inDialog('INFO', recordRoute), DIALER);
+      assert.deepEqual(statuses(toTrunk(transport.take())), ['INFO'], 'still routed within the grace');
+      clock.advance(20);
+      proxy.receive(inDialog('BYE', recordRoute), DIALER);
+      const sent = transport.take();
+      assert.deepEqual(toTrunk(sent), []);
+      assert.deepEqual(statuses(sent), [403]);
+      assert.match(sent[0].msg.reason, /dialog ended/);
+    });
+
+    it('a failed initial INVITE ends its dialog: the token its Record-Route carried is refused after the grace', async () => {
+      const { proxy, transport, admission, clock } = setup();
+      proxy.receive(invite(), DIALER);
+      admission.answer();
+      await settle();
+      const forwarded = transport.take().find((s) => s.msg.method === 'INVITE')!.msg;
+      proxy.receive(answer(forwarded, 486), TRUNK_PEER);
+      transport.take();
+      clock.advance(64 * 50 + 10);
+      proxy.receive(inDialog('INVITE', forwarded.get('record-route')!), DIALER);
+      await settle();
+      const sent = transport.take();
+      assert.deepEqual(toTrunk(sent), []);
+      assert.equal(sent.at(-1)!.msg.status, 403);
+    });
+
+    it('a dialog token expires with the configured maximum dialog lifetime (SIP_MAX_DIALOG_SECONDS)', async () => {
+      const env = setup({ SIP_MAX_DIALOG_SECONDS: '60' });
+      env.proxy.receive(invite(), DIALER);
+      env.admission.answer();
+      await settle();
+      const forwarded = env.transport.take().find((s) => s.msg.method === 'INVITE')!.msg;
+      env.proxy.receive(answer(forwarded, 200), TRUNK_PEER);
+      env.transport.take();
+      env.clock.advance(60_001);
+      env.proxy.receive(inDialog('BYE', forwarded.get('record-route')!), DIALER);
+      const sent = env.transport.take();
+      assert.deepEqual(toTrunk(sent), []);
+      assert.deepEqual(statuses(sent), [403]);
+    });
+
+    it('an in-dialog request from a registered dialer that is not the dialog\'s own dialer leg is refused', async () => {
+      const { proxy, transport, recordRoute } = await admittedDialog();
+      proxy.setDialerSources([DIALER.host, '10.0.0.8']);
+      proxy.receive(inDialog('BYE', recordRoute), { proto: 'udp', host: '10.0.0.8', port: 5060 });
+      const sent = transport.take();
+      assert.deepEqual(toTrunk(sent), []);
+      assert.match(sent[0].msg.reason, /not from the dialog's dialer/);
+    });
+
+    it('an initial INVITE with a Route beyond callgate\'s own is refused 403 before any decision', () => {
+      const { proxy, transport, admission } = setup();
+      proxy.receive(invite(['Route: <sip:127.0.0.1:5060;lr>', 'Route: <sip:198.51.100.9;lr>']), DIALER);
+      assert.deepEqual(statuses(transport.take()), [100, 403]);
+      assert.equal(admission.calls, 0);
     });
 
     it('with SIP_ROUTE_SECRET (or JWT_SECRET) configured, a dialog token survives a restart; another key does not accept it, and a short secret is refused', async () => {
@@ -313,7 +397,14 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
       const recordRoute = first.transport.take().find((s) => s.msg.method === 'INVITE')!.msg.get('record-route')!;
       const restarted = setup({ SIP_ROUTE_SECRET: secret });
       restarted.proxy.receive(inDialog('BYE', recordRoute), DIALER);
-      assert.deepEqual(statuses(toTrunk(restarted.transport.take())), ['BYE']);
+      const [bye] = toTrunk(restarted.transport.take());
+      assert.equal(bye?.msg.method, 'BYE');
+      // The adopted dialog ends with its BYE like any other, and is not adopted again.
+      restarted.proxy.receive(answer(bye.msg, 200), TRUNK_PEER);
+      restarted.clock.advance(64 * 50 + 10);
+      restarted.transport.take();
+      restarted.proxy.receive(inDialog('BYE', recordRoute), DIALER);
+      assert.deepEqual(statuses(restarted.transport.take()), [403]);
       const other = setup({ SIP_ROUTE_SECRET: `${secret}-other` });
       other.proxy.receive(inDialog('BYE', recordRoute), DIALER);
       assert.deepEqual(statuses(other.transport.take()), [403]);

@@ -107,7 +107,7 @@ describe('SIP proxy between a TCP dialer and a UDP trunk', () => {
     assert.equal(dialer.code, 0, describeRun(dialer));
     assert.equal(trunk?.code, 0, describeRun(trunk));
     // Both entries carry the same dialog token, whichever of them a side echoes back in its Route.
-    assert.match(trunk!.messages, /Record-Route: <sip:127\.0\.0\.1:\d+;transport=udp;lr;cgd=([0-9a-f]{32})>\r?\nRecord-Route: <sip:127\.0\.0\.1:\d+;transport=tcp;lr;cgd=\1>/);
+    assert.match(trunk!.messages, /Record-Route: <sip:127\.0\.0\.1:\d+;transport=udp;lr;cgd=([\w-]+\.[0-9a-f]{32})>\r?\nRecord-Route: <sip:127\.0\.0\.1:\d+;transport=tcp;lr;cgd=\1>/);
     assert.match(trunk!.messages, /^BYE sip:trunk@127\.0\.0\.1/m);
   });
 });

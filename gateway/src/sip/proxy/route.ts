@@ -1,35 +1,38 @@
 import type { SipMessage } from '../message/message';
 import { parseNameAddr } from '../message/name-addr';
-import { parseUri, type SipUri } from '../message/uri';
+import type { SipUri } from '../message/uri';
 import { parseVia } from '../message/via';
-import type { Peer, Proto } from '../transport/types';
+import type { Peer } from '../transport/types';
 
 const bare = (host: string) => host.replace(/^\[|\]$/g, '');
 
 /**
- * RFC 3581 and §18.2.1: the top Via gets received= when the packet came from another address
- * than its sent-by, and rport= filled in when the client asked for it, so that responses find
- * their way back through NAT.
+ * §18.2.1 and RFC 3581 §4: the top Via records where the packet really came from. Whatever the
+ * client wrote in received= or rport= is discarded: "the server MUST insert a received parameter
+ * containing the source IP address that the request came from" and, when rport is present, "the
+ * server MUST ... set the value of the parameter to the source port of the request". A forged
+ * received/rport would otherwise aim every response, and every retransmission of it, at a third
+ * party. Responses then go to the packet's source (proxy-core sendUpstream), never to a Via address.
  */
 export function stampVia(msg: SipMessage, peer: Peer): void {
   const top = msg.get('via');
   const via = top ? parseVia(top) : null;
   if (!top || !via) return;
-  const wantsPort = via.params.has('rport') && via.params.get('rport') === null;
-  const needsReceived = bare(via.host) !== peer.host && !via.params.has('received');
-  if (!wantsPort && !needsReceived) return;
-  let value = wantsPort ? top.replace(/;\s*rport(?=\s*(;|$))/i, `;rport=${peer.port}`) : top;
-  if (needsReceived) value += `;received=${peer.host}`;
-  msg.replaceFirst('via', value);
-}
-
-/** §18.2.2 over UDP: a response goes to the top Via's received/rport, else its sent-by. */
-export function viaTarget(response: SipMessage): Peer | null {
-  const via = parseVia(response.get('via') ?? '');
-  if (!via) return null;
-  const rport = Number(via.params.get('rport'));
-  const proto: Proto = via.transport === 'TCP' ? 'tcp' : via.transport === 'TLS' ? 'tls' : 'udp';
-  return { proto, host: via.params.get('received') ?? bare(via.host), port: rport > 0 ? rport : via.port ?? 5060 };
+  const [head, ...params] = top.split(';');
+  let wantsPort = false;
+  const kept: string[] = [];
+  for (const param of params) {
+    const name = param.split('=')[0].trim().toLowerCase();
+    if (name === 'received') continue;
+    if (name === 'rport') {
+      wantsPort = true;
+      kept.push(`rport=${peer.port}`);
+    } else kept.push(param);
+  }
+  const stale = params.some((p) => p.split('=')[0].trim().toLowerCase() === 'received');
+  if (!wantsPort && !stale && bare(via.host) === peer.host) return;
+  if (wantsPort || bare(via.host) !== peer.host) kept.push(`received=${peer.host}`);
+  msg.replaceFirst('via', [head, ...kept].join(';'));
 }
 
 /**
@@ -45,15 +48,4 @@ export function popOwnRoutes(msg: SipMessage, isOurs: (uri: SipUri) => boolean):
     msg.removeFirst('route');
     popped.push(uri);
   }
-}
-
-/** The next hop of a routed request: the top Route left (loose routing), else the Request-URI. */
-export function nextHop(msg: SipMessage): Peer | null {
-  const route = msg.get('route');
-  const uri = route ? parseNameAddr(route)?.uri : parseUri(msg.uri);
-  if (!uri || uri.scheme === 'tel') return null;
-  // §26.2.2: a sips: URI is reached over TLS, on 5061 by default.
-  const transport = uri.scheme === 'sips' ? 'tls' : (uri.params.get('transport') ?? 'udp').toLowerCase();
-  const proto: Proto = transport === 'tcp' || transport === 'tls' ? transport : 'udp';
-  return { proto, host: bare(uri.host), port: uri.port ?? (proto === 'tls' ? 5061 : 5060) };
 }
