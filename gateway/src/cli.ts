@@ -15,6 +15,8 @@ import { createBrand, createCallerNumber, createCampaign, createTenant, setTenan
 import { createBan, listBans, revokeBan } from './storage/bans';
 import { createRegistration } from './storage/registrations';
 import { importRegistry, type ImportProgress } from './storage/registry';
+import { isCalendarDate } from './reassigned/format';
+import { importReassigned } from './reassigned/import';
 import { addSipDialer, listSipDialers, removeSipDialer } from './storage/sip-dialers';
 import { createSipAccount, listSipAccounts, revokeSipAccount, rotateSipAccount } from './storage/sip-accounts';
 import { serve } from './serve';
@@ -44,6 +46,8 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                                           prints the token and its id (jti); ttl at most TOKEN_MAX_SECONDS_<ROLE>
   token revoke --jti ID [--by WHO]        refuse that token on every instance from now on
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+  reassigned import --as-of YYYY-MM-DD --file PATH [--coverage-from YYYY-MM-DD]
+                  FCC Reassigned Numbers Database disconnect data, lines of number,disconnect_date
   user create --username U --role compliance|auditor|admin [--tenant T] [--name "Full Name"]
                   an admin UI account; the password is read from standard input (first line)
   tenant register --id T --region US-TX --authority "Texas Secretary of State" --reference REF
@@ -110,6 +114,8 @@ const OPTIONS = {
   date: { type: 'string' },
   file: { type: 'string' },
   'calling-code': { type: 'string' },
+  'as-of': { type: 'string' },
+  'coverage-from': { type: 'string' },
   username: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
@@ -288,6 +294,17 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         );
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);
+        print(result);
+      });
+    case 'reassigned import':
+      return withDb(config, async (db) => {
+        const asOf = need(o, 'as-of');
+        const coverageFrom = o['coverage-from'] ?? null;
+        for (const d of [asOf, coverageFrom]) if (d !== null && !isCalendarDate(d)) throw new UsageError(`${d} is not a calendar date YYYY-MM-DD`);
+        const file = need(o, 'file');
+        if (!fs.existsSync(file)) throw new UsageError(`no file ${file}`);
+        const result = await importReassigned(db, { asOf, coverageFrom }, fs.createReadStream(file));
+        await logAction(db, operator(o), 'cli reassigned import', 'fcc-rnd', result, null);
         print(result);
       });
     case 'user create':

@@ -53,6 +53,7 @@ export const ERRORS = {
   FOUR_EYES: { status: 403, message: 'A change must be approved by a second compliance officer, not its author' },
   BAN_NOT_FOUND: { status: 404, message: 'No such calling ban' },
   REGISTRY_IMPORT_CONFLICT: { status: 409, message: 'Another import of this registry finished first' },
+  REASSIGNED_FILE_INVALID: { status: 400, message: 'A line of the reassigned-numbers file is not number,disconnect_date; nothing was imported' },
   REGISTRY_FILE_EMPTY: { status: 422, message: 'The registry file holds no number; the current list is kept' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The gateway cannot reach its database' },
   INTERNAL: { status: 500, message: 'Internal error' },

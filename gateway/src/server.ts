@@ -21,6 +21,7 @@ import { healthRoutes } from './api/routes/health';
 import { historyRoutes } from './api/routes/history';
 import { optOutRoutes } from './api/routes/opt-outs';
 import { registryRoutes } from './api/routes/registries';
+import { reassignedRoutes } from './api/routes/reassigned';
 import { callingBanRoutes } from './api/routes/calling-bans';
 import { registrationRoutes } from './api/routes/registrations';
 import { relationshipRoutes } from './api/routes/relationships';
@@ -75,7 +76,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(auth, { secret: gate.signingSecret, db: gate.db, doors: gate.config.doors });
   await app.register(evidenceSizeLimit, { maxBytes: gate.config.doors.evidenceMaxBytes });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, reassignedRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
     await app.register(routes);
   }
   return app;

@@ -12,6 +12,7 @@ import { optOut } from './rules/opt-out';
 import { registration } from './rules/registration';
 import { registry } from './rules/registry';
 import { serviceNumber } from './rules/service-number';
+import { reassignedNumbers } from '../reassigned/rule';
 import type { BanFacts, CallInput, Decision, DialingMode, Facts, Reason } from './types';
 
 const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
@@ -28,6 +29,7 @@ const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   callingHours,
   registration,
   abandonment,
+  reassignedNumbers,
 };
 
 /** Gateway-level checks that no pack can switch off. */

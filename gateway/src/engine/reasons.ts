@@ -21,6 +21,8 @@ export const REASONS = {
   CONSENT_EXPIRED: { timeBased: false, summary: 'The consent has expired' },
   CONSENT_SCOPE_MISMATCH: { timeBased: false, summary: "The consent does not cover this brand or purpose" },
   CONSENT_MODE_NOT_COVERED: { timeBased: false, summary: 'The consent does not name this dialing mode (prerecorded or AI voice)' },
+  CONSENT_NUMBER_REASSIGNED: { timeBased: false, summary: "The consent predates the number's most recent permanent disconnection: it came from a previous holder (FCC Reassigned Numbers Database)" },
+  REASSIGNED_DATA_STALE: { timeBased: false, summary: 'The consent cannot be checked against the Reassigned Numbers Database: no data, data too old, or no data for its date' },
   OPTED_OUT: { timeBased: false, summary: 'The callee refused further calls' },
   REGISTRY_LISTED: { timeBased: false, summary: 'The callee is on a do-not-call registry' },
   REGISTRY_STALE: { timeBased: false, summary: 'The do-not-call registry copy is too old or was never loaded' },

@@ -1,4 +1,5 @@
 import type { ReasonCode } from './reasons';
+import type { ReassignedFacts } from '../reassigned/types';
 
 export const DIALING_MODES = ['agent', 'predictive', 'prerecorded', 'ai_voice'] as const;
 export type DialingMode = (typeof DIALING_MODES)[number];
@@ -148,6 +149,8 @@ export interface Facts {
   campaignOutcomes?: CampaignOutcomeFacts[];
   /** Abandoned calls to this callee by any tenant, newest first, within the packs' redial waits. */
   abandonedCalls?: AttemptFacts[];
+  /** The Reassigned Numbers Database answer for the callee, read only when a rule needs it. */
+  reassigned?: ReassignedFacts;
 }
 
 export interface CampaignOutcomeFacts {

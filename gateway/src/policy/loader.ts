@@ -94,6 +94,7 @@ function factNeeds(rules: PackRule[]): FactNeeds {
     registrations: rules.some((r) => r.kind === 'registration'),
     relationships: rules.some((r) => r.kind === 'registry' && r.params.lists.some((l) => l.waivedByRelationship !== undefined)),
     redialLookbackMs,
+    reassigned: rules.some((r) => r.kind === 'reassignedNumbers'),
   };
 }
 

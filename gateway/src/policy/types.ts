@@ -85,6 +85,13 @@ export type RegistrationRule = RuleBase<'registration', { authority: string }>;
  */
 export type AbandonmentRule = RuleBase<'abandonment', { maxRate: number; windowSeconds: number; modes: DialingMode[]; redialWaitSeconds?: number }>;
 
+/**
+ * A consent obtained on or before the number's most recent permanent disconnection (FCC Reassigned
+ * Numbers Database) no longer covers the call; data older than maxDataAgeDays, or none, cannot
+ * show it does: whenUnverified says whether such a call is denied or allowed without safe harbour.
+ */
+export type ReassignedNumbersRule = RuleBase<'reassignedNumbers', { maxDataAgeDays: number; whenUnverified: 'deny' | 'allow_without_safe_harbour' }>;
+
 export type PackRule =
   | TenantVerificationRule
   | CallerIdRule
@@ -98,7 +105,8 @@ export type PackRule =
   | FrequencyCapRule
   | CallingHoursRule
   | RegistrationRule
-  | AbandonmentRule;
+  | AbandonmentRule
+  | ReassignedNumbersRule;
 
 export type RuleKind = PackRule['kind'];
 
@@ -141,4 +149,6 @@ export interface FactNeeds {
   relationships: boolean;
   /** How far back an abandonment rule's redial wait looks for abandoned calls to the callee; 0: none. */
   redialLookbackMs: number;
+  /** A reassignedNumbers rule reads the Reassigned Numbers Database answer for the callee. */
+  reassigned: boolean;
 }

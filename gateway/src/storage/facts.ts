@@ -23,12 +23,17 @@ import { registrationsOf } from './registrations';
 import { abandonedCallsTo, campaignOutcomes } from './outcomes';
 import { relationshipsOf } from './relationships';
 import { parseJson } from './json';
+import { reassignedFactsFor } from '../reassigned/facts';
+import { importedReassignedSource, type ReassignedNumbersSource } from '../reassigned/source';
+import type { ReassignedFacts } from '../reassigned/types';
 
 /** Where facts come from besides the database: the packs, and the do-not-call lists in memory. */
 export interface FactSources {
   policies: Map<string, CompiledPolicy>;
   resolver: PolicyResolver;
   registries: RegistryStore;
+  /** Answers about reassigned numbers; the imported RND data when absent. */
+  reassigned?: ReassignedNumbersSource;
 }
 
 
@@ -135,16 +140,17 @@ function batchPolicies(calls: CallInput[], campaignById: Map<string, Row>, resol
   return result;
 }
 
-const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0 };
+const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0, reassigned: true };
 
 /** The optional facts any policy judging the batch reads: one query per kind, or none at all. */
 export function batchNeeds(policies: Iterable<CompiledPolicy | null>): FactNeeds & { abandonmentWindows: number[] } {
-  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, abandonmentWindows: new Set<number>() };
+  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, reassigned: false, abandonmentWindows: new Set<number>() };
   for (const policy of policies) {
     if (!policy) continue;
     const own = policy.needs ?? { ...EVERY_FACT, redialLookbackMs: legacyRedialLookback(policy) };
     needs.registrations ||= own.registrations;
     needs.relationships ||= own.relationships;
+    needs.reassigned ||= own.reassigned ?? false;
     needs.redialLookbackMs = Math.max(needs.redialLookbackMs, own.redialLookbackMs);
     for (const w of policy.abandonmentWindows ?? []) needs.abandonmentWindows.add(w);
   }
@@ -153,6 +159,23 @@ export function batchNeeds(policies: Iterable<CompiledPolicy | null>): FactNeeds
 
 function legacyRedialLookback(policy: CompiledPolicy): number {
   return Math.max(0, ...policy.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params.redialWaitSeconds ?? 0) * 1000 : 0)));
+}
+
+/**
+ * The Reassigned Numbers Database answers for the callees of calls whose policy has the rule: one
+ * query for the batch, asked with each callee's earliest date of consent; none when no policy needs it.
+ */
+async function reassignedFacts(q: Knex | Knex.Transaction, calls: CallInput[], policyByCall: Map<CallInput, CompiledPolicy | null>, consents: Row[], source: ReassignedNumbersSource): Promise<Map<string, ReassignedFacts>> {
+  const callees = unique(calls.filter((c) => batchNeeds([policyByCall.get(c) ?? null]).reassigned).map((c) => c.callee));
+  if (callees.length === 0) return new Map();
+  const wanted = new Set(callees);
+  const earliest = new Map<string, number>();
+  for (const c of consents) {
+    if (!wanted.has(c.callee)) continue;
+    const at = Number(c.obtained_at);
+    earliest.set(c.callee, Math.min(at, earliest.get(c.callee) ?? at));
+  }
+  return reassignedFactsFor(q as Db, source, earliest, callees);
 }
 
 export interface BatchFacts {
@@ -214,6 +237,7 @@ export async function loadBatchFacts(
     policyOf,
   ]);
 
+  const reassigned = await reassignedFacts(q, calls, policyByCall, consents as Row[], sources.reassigned ?? importedReassignedSource);
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
   const campaignById = new Map<string, Row>(campaigns.map((c: Row) => [c.id, c]));
   const numberByE164 = new Map<string, CallerNumberFacts>((numbers as Row[]).map((n) => [n.e164, toCallerNumberFacts(n)]));
@@ -255,6 +279,7 @@ export async function loadBatchFacts(
       relationships: relationships.get(call.callee) ?? [],
       campaignOutcomes: outcomes.get(call.campaignId) ?? [],
       abandonedCalls: abandoned.get(call.callee) ?? [],
+      ...(reassigned.has(call.callee) && policy.needs?.reassigned !== false ? { reassigned: reassigned.get(call.callee)! } : {}),
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
       callerWindows: call.caller ? callerWindows.get(call.caller)! : [],
