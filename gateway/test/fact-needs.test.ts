@@ -13,7 +13,7 @@ const TX_CALLEE = '+15122365000';
 
 describe('which optional facts a policy needs', () => {
   it('the CN pack reads no registrations, relationships or abandoned calls; US calls to Texas read registrations and relationships', () => {
-    assert.deepEqual(policyFor(CN_CALLEE, ['cn']).needs, { registrations: false, relationships: false, redialLookbackMs: 0 });
+    assert.deepEqual(policyFor(CN_CALLEE, ['cn']).needs, { registrations: false, relationships: false, redialLookbackMs: 0, reassigned: false });
     const texas = policyFor(TX_CALLEE, ['us']).needs!;
     assert.equal(texas.registrations, true, 'the Texas registration rule comes with the state overlay composed with the US pack');
     assert.equal(texas.relationships, true, 'the national list is waived by an established business relationship');

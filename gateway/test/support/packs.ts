@@ -3,7 +3,8 @@ import { decide } from '../../src/engine/engine';
 import { loadPacks } from '../../src/policy/loader';
 import { PolicyResolver } from '../../src/policy/resolve';
 import type { CompiledPolicy } from '../../src/policy/types';
-import type { CallInput, Decision, Facts, RegistryFacts } from '../../src/engine/types';
+import type { CallInput, ConsentFacts, Decision, Facts, RegistryFacts } from '../../src/engine/types';
+import type { ReassignedFacts } from '../../src/reassigned/types';
 import { call, goodFacts } from './facts';
 
 export const PACKS = loadPacks();
@@ -25,6 +26,20 @@ export function registries(policy: CompiledPolicy, at: number, options: { ageDay
 /** The seller of these tests is registered in Texas, as a call centre dialling Texas must be. */
 export const TEXAS_REGISTRATION = { region: 'US-TX', reference: 'TX-SOS-2026-0042', validFrom: '2026-01-01', validUntil: '2026-12-31' };
 
+/**
+ * Reassigned Numbers Database facts as the loader gives them: data as of `ageDays` before `at`, and
+ * the callee asked about with its earliest date of consent, disconnected on `disconnectDate` if given.
+ */
+export function rndFacts(at: number, consents: ConsentFacts[], options: { ageDays?: number; disconnectDate?: string; coverageFrom?: string } = {}): ReassignedFacts {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const data = { version: 1, asOf: day(at - (options.ageDays ?? 1) * DAY_MS), coverageFrom: options.coverageFrom ?? null };
+  if (consents.length === 0) return { source: 'test', data, query: null };
+  const sinceDate = day(Math.min(...consents.map((c) => c.obtainedAt)));
+  const d = options.disconnectDate ?? null;
+  const answer = data.coverageFrom !== null && sinceDate < data.coverageFrom ? 'no_data' : d !== null && d >= sinceDate ? 'yes' : 'no';
+  return { source: 'test', data, query: { number: 'callee', sinceDate, answer, disconnectDate: d, queriedAt: at, cached: false } };
+}
+
 export interface Judged {
   decision: Decision;
   codes: string[];
@@ -39,6 +54,7 @@ export interface Judged {
 export function judge(callee: string, at: number, options: { packs?: string[]; facts?: Partial<Facts>; listed?: string[]; ageDays?: number; input?: Partial<CallInput> } = {}): Judged {
   const policy = policyFor(callee, options.packs ?? [packOf(callee)]);
   const base = goodFacts({ consents: [], registries: registries(policy, at, options), registrations: [TEXAS_REGISTRATION], ...options.facts });
+  if (!options.facts || !('reassigned' in options.facts)) base.reassigned = rndFacts(at, base.consents);
   const decision = decide(call({ callee, ...options.input }), base, policy, at);
   return { decision, codes: decision.reasons.map((r) => r.code), rules: decision.reasons.map((r) => r.rule) };
 }
