@@ -7,6 +7,7 @@ export const ERRORS = {
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
   EVIDENCE_TOO_LARGE: { status: 413, message: 'The evidence is larger than the gateway stores' },
   INVALID_NUMBER: { status: 400, message: 'The phone number is not a valid E.164 number' },
+  INVALID_LOCATION: { status: 400, message: "The callee's location is not a known subdivision, IANA time zone or postal code" },
   INVALID_USCC: { status: 400, message: 'The unified social credit code (统一社会信用代码) is invalid' },
   CONSENT_NOT_SPECIFIC: { status: 422, message: 'Bundled, pre-ticked or blanket consent is not consent' },
   CONSENT_INVALID_PERIOD: { status: 422, message: 'The consent expires before it was obtained' },

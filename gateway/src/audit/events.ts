@@ -3,6 +3,7 @@ export const EVENT_TYPES = [
   'consent.given',
   'consent.revoked',
   'relationship.recorded',
+  'callee_location.recorded',
   'opt_out.received',
   'registry.loaded',
   'policy.recorded',

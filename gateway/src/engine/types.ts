@@ -9,6 +9,25 @@ export type OptOutScope = (typeof OPT_OUT_SCOPES)[number];
 export const VERIFICATION_STATUSES = ['unverified', 'pending', 'verified', 'rejected', 'revoked'] as const;
 export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
 
+/** Where a known location of the callee came from. */
+export const LOCATION_SOURCES = ['customer_record', 'dialer', 'callee', 'other'] as const;
+export type LocationSource = (typeof LOCATION_SOURCES)[number];
+
+/**
+ * Where the callee is known to be (their address on file, what they said), as opposed to where their
+ * number suggests. A postal code is recorded but never used: no mapping to zones is held.
+ */
+export interface KnownLocation {
+  /** ISO 3166-2, e.g. "US-CA". */
+  subdivision?: string;
+  postalCode?: string;
+  /** IANA zone, e.g. "America/Los_Angeles". */
+  timeZone?: string;
+  source: LocationSource;
+  /** When the location was observed (epoch ms), for a stored callee record. */
+  observedAt?: number;
+}
+
 /** What the dialer asks: may this call be placed? */
 export interface CallInput {
   tenantId: string;
@@ -20,6 +39,8 @@ export interface CallInput {
    * add demands: the call is judged under the campaign's own mode and under this one (see engine.ts).
    */
   mode?: DialingMode;
+  /** Where the callee is known to be, when the dialer knows (see engine/location.ts). */
+  calleeLocation?: KnownLocation;
 }
 
 export interface TenantFacts {
@@ -148,6 +169,8 @@ export interface Facts {
   campaignOutcomes?: CampaignOutcomeFacts[];
   /** Abandoned calls to this callee by any tenant, newest first, within the packs' redial waits. */
   abandonedCalls?: AttemptFacts[];
+  /** The tenant's stored record of where the callee is, newest observation; absent in older records. */
+  calleeLocation?: KnownLocation | null;
 }
 
 export interface CampaignOutcomeFacts {
@@ -172,4 +195,20 @@ export interface Decision {
   policyRevision: string;
   /** Every rule evaluated, in order. */
   ruleIds: string[];
+  /** Where the callee was judged to be, and on what basis (see engine/location.ts). */
+  location?: LocationFacts;
+}
+
+/** Where a decision took the callee to be: from the number alone, a known location, or both. */
+export interface LocationFacts {
+  basis: 'number' | 'known_location' | 'known_location_and_number';
+  /** The pack's setting that combined them. */
+  rule: 'known_location_decides' | 'most_restrictive';
+  /** The known location used, and whether it came with the call or from the tenant's callee record. */
+  known?: KnownLocation & { origin: 'call' | 'callee_record' };
+  /** Zones judged; empty: the number has none and each hours rule's fallback zones are judged. */
+  timeZones: string[];
+  subdivisions: string[];
+  /** A postal code is recorded with the location and never used to place the callee. */
+  postalCodeUsed?: false;
 }

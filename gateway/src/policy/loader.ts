@@ -140,6 +140,10 @@ export function composePolicies(parts: CompiledPolicy[]): CompiledPolicy {
     rules: parts.flatMap((p) => p.pack.rules),
   };
   delete pack.composeWith;
+  // A known location decides only when no part of the composition asks for the most restrictive.
+  const settings = parts.map((p) => p.pack.calleeLocation).filter((c) => c !== undefined);
+  if (settings.length > 0) pack.calleeLocation = settings.includes('most_restrictive') ? 'most_restrictive' : 'known_location_decides';
+  else delete pack.calleeLocation;
   return { pack, revisionId: parts.map((p) => p.revisionId).join('&'), ...lookbacks(pack.rules) };
 }
 

@@ -102,6 +102,8 @@ export type PackRule =
 
 export type RuleKind = PackRule['kind'];
 
+export type CalleeLocationRule = 'known_location_decides' | 'most_restrictive';
+
 export interface PolicyPack {
   id: string;
   name: string;
@@ -116,6 +118,12 @@ export interface PolicyPack {
    * naming this pack gets their rules too, and the strictest finding of all of them stands.
    */
   composeWith?: string[];
+  /**
+   * How a callee's known location combines with the zones and subdivisions of their number: it
+   * decides where the law speaks of the called party's location (47 CFR 64.1200(c)(1)); otherwise
+   * every candidate binds (absent: most_restrictive).
+   */
+  calleeLocation?: CalleeLocationRule;
   rules: PackRule[];
 }
 

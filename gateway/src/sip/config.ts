@@ -31,6 +31,8 @@ export interface SipConfig {
   campaignHeader: string;
   /** The header naming a call's own dialing mode, for campaigns that mix modes. */
   modeHeader: string;
+  /** The header carrying the callee's known location (`subdivision=US-CA;tz=…;source=…`). */
+  locationHeader: string;
   /** Region for dialled numbers without a leading + (ISO 3166 alpha-2), or null for E.164 only. */
   defaultRegion: string | null;
   timers: Timers;
@@ -219,6 +221,7 @@ export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
     retryAfterSeconds: integer(env, 'SIP_RETRY_AFTER', 5, 1, 3600, fail),
     campaignHeader: env.SIP_CAMPAIGN_HEADER || 'X-Campaign',
     modeHeader: env.SIP_MODE_HEADER || 'X-Dialing-Mode',
+    locationHeader: env.SIP_CALLEE_LOCATION_HEADER || 'X-Callgate-Callee-Location',
     defaultRegion: region,
     timers: { t1, t2: Math.max(DEFAULT_TIMERS.t2, t1), t4: DEFAULT_TIMERS.t4 },
     timerCMs: integer(env, 'SIP_TIMER_C_MS', 180_000, 1000, 3_600_000, fail),

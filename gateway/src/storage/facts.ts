@@ -21,6 +21,7 @@ import type { Db } from './db';
 import { toCampaign } from './entities';
 import { registrationsOf } from './registrations';
 import { abandonedCallsTo, campaignOutcomes } from './outcomes';
+import { calleeLocationsOf } from './callee-locations';
 import { relationshipsOf } from './relationships';
 import { parseJson } from './json';
 
@@ -196,7 +197,9 @@ export async function loadBatchFacts(
       needs.redialLookbackMs > 0 ? abandonedCallsTo(q as Db, callees, since - needs.redialLookbackMs) : new Map<string, AttemptFacts[]>(),
     ]);
   });
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned], policyByCall] = await Promise.all([
+  // A call that names its own location needs no stored one.
+  const unplaced = unique(calls.filter((c) => !c.calleeLocation).map((c) => c.callee));
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned], policyByCall, locations] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     campaignsRead,
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -212,6 +215,7 @@ export async function loadBatchFacts(
     activeBans(q as Db, earliestBanDay),
     optional,
     policyOf,
+    calleeLocationsOf(q as Db, unplaced, tenantIds),
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -255,6 +259,7 @@ export async function loadBatchFacts(
       relationships: relationships.get(call.callee) ?? [],
       campaignOutcomes: outcomes.get(call.campaignId) ?? [],
       abandonedCalls: abandoned.get(call.callee) ?? [],
+      calleeLocation: locations.get(`${call.tenantId} ${call.callee}`) ?? null,
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
       callerWindows: call.caller ? callerWindows.get(call.caller)! : [],

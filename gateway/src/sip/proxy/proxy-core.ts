@@ -332,6 +332,8 @@ export class ProxyCore {
     out.setRequestUri(this.trunkUri(ctx.request));
     out.remove(this.config.campaignHeader);
     out.remove(this.config.modeHeader);
+    // The callee's address is the tenant's data about a person: the carrier has no use for it.
+    out.remove(this.config.locationHeader);
     // §22.3: credentials for our own realm end here; the trunk has no use for them.
     out.remove('proxy-authorization');
     for (const [name, value] of verdict.headers) out.append(name, value);
