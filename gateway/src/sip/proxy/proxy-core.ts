@@ -231,10 +231,14 @@ export class ProxyCore {
     this.stats.refused++;
     if (msg.method === 'ACK') return void this.stats.dropped++;
     // An initial INVITE may still authenticate (auth/challenge.ts): its 407 is sent once, never
-    // retransmitted, but not cut to the request's size, since a dialer's first INVITE may be a
-    // little smaller than a challenge offering two algorithms.
+    // retransmitted, and held to the stranger rule like any answer here. A dialer's INVITE carries
+    // its SDP offer and outgrows a challenge; a bare one that the full challenge (SHA-256 and MD5)
+    // would outgrow is offered the preferred algorithm alone, and gets nothing if even that is larger.
     const challenge = msg.method === 'INVITE' && tagOf(msg.get('to')) === null ? this.gate?.check(msg, peer) : null;
-    if (challenge) return this.answerStranger(challenge, peer, Infinity);
+    if (challenge) {
+      const fits = challenge.serialize(false).length <= size;
+      return this.answerStranger(fits ? challenge : this.gate!.check(msg, peer, 1)!, peer, size);
+    }
     const headers: [string, string][] = [['Reason', 'SIP;cause=403;text="SOURCE_NOT_ALLOWED"'], ['X-Callgate-Reasons', 'SOURCE_NOT_ALLOWED']];
     const response = buildResponse(msg, 403, headers, 'Forbidden (no registered dialer)');
     this.answerStranger(response, peer, size);
