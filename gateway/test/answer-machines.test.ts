@@ -157,3 +157,43 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`answer machines in imported call history on ${engine}`, () => {
+    let gw: TestGateway;
+    let world: World;
+    before(async () => {
+      gw = await startTestGateway(engine, { POLICY_DIR: POLICIES_DIR });
+      world = await gw.seed();
+    });
+    after(async () => gw?.close());
+
+    it('a call placed before callgate on which answer-machine detection fired 23 hours ago holds a UK predictive call; one 25 hours ago does not', async () => {
+      const campaignId = (await gw.ok('/v1/campaigns', world.compliance, { brandId: world.brandId, name: 'uk history', purpose: 'insurance', policyPack: 'uk', dialingMode: 'predictive', callerNumberIds: [world.numberId] })).id;
+      const [recent, older] = ['+442079460701', '+442079460702'];
+      const ago = (h: number) => new Date(Date.now() - h * HOUR).toISOString();
+      await gw.ok('/v1/call-history', world.dialer, {
+        attempts: [
+          { callee: recent, campaignId, attemptedAt: ago(23), outcome: 'voicemail', answerMachineDetected: true },
+          { callee: older, campaignId, attemptedAt: ago(25), outcome: 'voicemail', answerMachineDetected: true },
+        ],
+      });
+      const codesFor = async (callee: string) => (await gw.call('POST', '/v1/decisions', world.dialer, { campaignId, callee, caller: world.caller })).json().reasons.map((r: { code: string }) => r.code);
+      assert.ok((await codesFor(recent)).includes('ANSWER_MACHINE_REDIAL'));
+      assert.ok(!(await codesFor(older)).includes('ANSWER_MACHINE_REDIAL'));
+    });
+  });
+}
+
+describe('SIP headers naming answer-machine detection and the information message', () => {
+  it('are X-Callgate-AMD and X-Callgate-Info-Message unless configured; a name that is no token is refused at start', async () => {
+    const { loadSipConfig } = await import('../src/sip/config');
+    const base = { SIP_LISTEN: 'udp:127.0.0.1:5060', SIP_TRUNK: 'sip:192.0.2.50:5070' };
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    assert.deepEqual(loadSipConfig(base, fail)!.signalHeaders, { answerMachine: 'X-Callgate-AMD', infoMessage: 'X-Callgate-Info-Message' });
+    assert.equal(loadSipConfig({ ...base, SIP_AMD_HEADER: 'X-AMD-Result' }, fail)!.signalHeaders.answerMachine, 'X-AMD-Result');
+    assert.throws(() => loadSipConfig({ ...base, SIP_INFO_MESSAGE_HEADER: 'X Info: x' }, fail), /SIP_INFO_MESSAGE_HEADER must be a SIP header name/);
+  });
+});
