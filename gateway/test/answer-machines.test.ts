@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decide } from '../src/engine/engine';
 import { POLICIES_DIR } from '../src/policy/loader';
+import { recordCallOutcomes } from '../src/storage/outcomes';
 import { CN, call, goodFacts } from './support/facts';
 import { ENGINES } from './support/db';
 import { at, judge } from './support/packs';
@@ -145,6 +146,17 @@ for (const engine of ENGINES) {
       assert.deepEqual(codes(held), ['ANSWER_MACHINE_REDIAL']);
       assert.ok(Date.parse(held.nextAllowedAt) > Date.now() + 23 * HOUR, held.nextAllowedAt);
       assert.equal((await decideUk('+442079460603')).allow, true, 'another number is not held');
+    });
+
+    it('the dialer completing a call signalling recorded as answered says a machine answered: the row is a voicemail with the detection, and the number waits', async () => {
+      const callee = '+442079460606';
+      const first = await decideUk(callee);
+      assert.equal(first.allow, true, JSON.stringify(first.reasons));
+      await recordCallOutcomes(gw.gate.db, [{ decisionId: first.id, tenantId: world.tenantId, outcome: 'answered', endedAt: Date.now(), durationSeconds: 8, refused: false, optOutId: null, recordedBy: 'sip' }], { ignoreDuplicates: true });
+      await report(first.id, { outcome: 'voicemail', answerMachineDetected: true });
+      const row = await gw.gate.db('call_outcomes').where({ decision_id: first.id }).first();
+      assert.deepEqual([row.outcome, Boolean(row.answer_machine), row.info_message], ['voicemail', true, null]);
+      assert.deepEqual(codes(await decideUk(callee)), ['ANSWER_MACHINE_REDIAL']);
     });
 
     it('an abandoned call reported without the information message stops the campaign\'s predictive calls', async () => {

@@ -77,13 +77,14 @@ export async function completeSignalledOutcome(trx: Db, report: CallOutcome): Pr
   const query = trx('call_outcomes').where({ decision_id: report.decisionId, recorded_by: SIGNALLED_BY });
   const signalled: Row | undefined = await (isMysql(trx) ? query.forUpdate() : query).first();
   if (!signalled) return null;
-  const outcome: Outcome = report.outcome === 'abandoned' ? 'abandoned' : signalled.outcome;
+  const answerMachine = report.answerMachineDetected ?? nullableBool(signalled.answer_machine);
+  const outcome = completedOutcome(report.outcome, signalled.outcome, answerMachine);
   const changes = {
     outcome,
     refused: Boolean(signalled.refused) || report.refused,
     opt_out_id: report.optOutId ?? signalled.opt_out_id,
     // What the dialer says of the machine and the message stands; signalling's word fills the gaps.
-    answer_machine: report.answerMachineDetected ?? nullableBool(signalled.answer_machine),
+    answer_machine: answerMachine,
     info_message: report.infoMessagePlayed ?? nullableBool(signalled.info_message),
     recorded_by: `${SIGNALLED_BY}+${report.recordedBy}`.slice(0, 100),
   };
@@ -98,6 +99,14 @@ export async function completeSignalledOutcome(trx: Db, report: CallOutcome): Pr
     payload: { outcome: { ...signalled, ...changes, refused: Boolean(changes.refused) }, completes: SIGNALLED_BY, dialerReport },
   }];
   return { outcome, events };
+}
+
+/** Signalling saw an answer; the dialer knows whether a person (or no agent) was there. */
+function completedOutcome(reported: Outcome, signalled: Outcome, answerMachine: boolean | null): Outcome {
+  if (reported === 'abandoned') return 'abandoned';
+  // A machine that answered is no live call, whatever the 200 looked like.
+  if (answerMachine && signalled === 'answered') return 'voicemail';
+  return signalled;
 }
 
 const nullableBool = (v: unknown): boolean | null => (v === null || v === undefined ? null : Boolean(Number(v)));
