@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   'number.registered',
   'number.verification',
   'number.status',
+  'number.callbacks',
   'decision',
   'call.outcome',
   'call.attested',

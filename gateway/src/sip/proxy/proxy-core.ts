@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { signalsOf } from '../call-signals';
 import type { SipConfig } from '../config';
 import { SipMessage } from '../message/message';
 import { parseNameAddr, tagOf } from '../message/name-addr';
@@ -423,13 +424,13 @@ export class ProxyCore {
       const first = !ctx.final;
       this.markFinal(ctx, res.status);
       ctx.ist.dispatch({ type: 'respond', response: up });
-      if (first && ctx.call) this.observer?.onFinal(ctx.call, res.status, false);
+      if (first && ctx.call) this.observer?.onFinal(ctx.call, res.status, false, signalsOf(res, this.config.signalHeaders));
       return;
     }
     if (ctx.final) return;
     this.markFinal(ctx, res.status);
     ctx.ist.dispatch({ type: 'respond', response: up });
-    if (ctx.call) this.observer?.onFinal(ctx.call, res.status, ctx.cancelled);
+    if (ctx.call) this.observer?.onFinal(ctx.call, res.status, ctx.cancelled, signalsOf(res, this.config.signalHeaders));
   }
 
   /**
@@ -528,8 +529,10 @@ export class ProxyCore {
     const { dialog, target } = route;
     if (msg.method === 'UPDATE') this.learnTarget(route.dialog, route.fromDialer, msg);
     const bye = msg.method === 'BYE';
-    if (bye) this.observer?.onBye(msg.get('call-id')!);
+    if (bye) this.observer?.onBye(msg.get('call-id')!, signalsOf(msg, this.config.signalHeaders));
     const out = msg.clone();
+    // What the dialer tells callgate about the call is for callgate: the trunk does not get it.
+    if (bye && route.fromDialer) for (const name of Object.values(this.config.signalHeaders)) out.remove(name);
     this.prepareForward(out, peer.proto, target.proto, null);
     const branch = parseVia(out.get('via')!)!.branch!;
     const key = clientKey(branch, msg.method);
