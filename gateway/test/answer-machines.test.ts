@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decide } from '../src/engine/engine';
+import { callerId } from '../src/engine/rules/identity';
+import { recordingRetention } from '../src/engine/rules/recording-retention';
+import type { CallerIdRule, RecordingRetentionRule } from '../src/policy/types';
 import { POLICIES_DIR } from '../src/policy/loader';
 import { recordCallOutcomes } from '../src/storage/outcomes';
 import { CN, call, goodFacts } from './support/facts';
@@ -56,11 +59,15 @@ describe('UK and US: abandoned calls must play the information message', () => {
 });
 
 describe('display numbers a callee can call back', () => {
-  it('UK: a CLI not recorded as taking return calls (or not saying) is denied', () => {
+  it('UK: a CLI recorded as not taking return calls is denied; one that states nothing binds only where the pack says unstated fails', () => {
     const denied = judge(LONDON, NOON, { facts: { callerNumber: number({ acceptsReturnCalls: false }) } }).decision;
     assert.deepEqual(denied.reasons.map((r) => [r.code, r.rule]), [['CALLER_ID_NOT_RETURNABLE', 'UK-CLI-VALID']]);
     assert.match(denied.reasons[0].message, /return calls/);
-    assert.deepEqual(judge(LONDON, NOON, { facts: { callerNumber: number({ acceptsReturnCalls: null }) } }).codes, ['CALLER_ID_NOT_RETURNABLE']);
+    assert.deepEqual(judge(LONDON, NOON, { facts: { callerNumber: number({ acceptsReturnCalls: null }) } }).codes, [], 'a number registered before the attribute existed is not stopped');
+    const strict = { id: 'X-CLI', kind: 'callerId', params: { requireVerified: false, requireReturnCalls: true, unstatedFails: true } } as unknown as CallerIdRule;
+    const ctx = (acceptsReturnCalls: boolean | null) => ({ call: call(), facts: { callerNumber: number({ acceptsReturnCalls }) }, caller: { e164: call().caller, valid: true } }) as never;
+    assert.deepEqual((callerId(strict, ctx(null)) as { code: string }[]).map((f) => f.code), ['CALLER_ID_NOT_RETURNABLE']);
+    assert.deepEqual(callerId(strict, ctx(true)), []);
     assert.deepEqual(judge(LONDON, NOON, { facts: { callerNumber: number({ acceptsReturnCalls: true, acceptsOptOutRequests: false }) } }).codes, [], 'the UK pack asks only for return calls');
   });
 
@@ -82,10 +89,13 @@ describe('CN: call-centre recordings kept at least 30 days (2020 call-centre not
     return decide(call({ caller }), facts, CN, at('2026-03-10T02:00:00Z')).reasons.map((r) => [r.code, r.rule]);
   };
 
-  it('a call from a call-centre number for a campaign keeping recordings 29 days is denied, 30 days allowed, unstated denied', () => {
+  it('a call from a call-centre number for a campaign keeping recordings 29 days is denied, 30 days allowed; unstated binds only where the pack says so', () => {
     assert.deepEqual(serviceCall(29), [['RECORDING_RETENTION_TOO_SHORT', 'CN-RECORDING-RETENTION']]);
     assert.deepEqual(serviceCall(30), []);
-    assert.deepEqual(serviceCall(null), [['RECORDING_RETENTION_TOO_SHORT', 'CN-RECORDING-RETENTION']]);
+    assert.deepEqual(serviceCall(null), [], 'a campaign created before the fact existed is not stopped');
+    const strict = { id: 'X-RET', kind: 'recordingRetention', params: { minDays: 30, unstatedFails: true } } as unknown as RecordingRetentionRule;
+    const ctx = { facts: { campaign: { recordingRetentionDays: null } }, caller: { e164: '+8695588', lineType: 'cn_service' } } as never;
+    assert.deepEqual((recordingRetention(strict, ctx) as { code: string }[]).map((f) => f.code), ['RECORDING_RETENTION_TOO_SHORT']);
   });
 
   it('an ordinary fixed line is not a call centre: its campaign is not held to the figure', () => {
@@ -124,7 +134,8 @@ for (const engine of ENGINES) {
     });
     after(async () => gw?.close());
 
-    it('a UK call from a CLI whose return calls are not stated is denied; once the number is stated to take them, the call goes, and the change is on the trail', async () => {
+    it('a UK call from a CLI recorded as taking no return calls is denied; once the number is stated to take them, the call goes, and each change is on the trail', async () => {
+      await gw.ok(`/v1/caller-numbers/${numberId}/callbacks`, world.compliance, { acceptsReturnCalls: false, acceptsOptOutRequests: false }, 200);
       const denied = await decideUk('+442079460601');
       assert.deepEqual(codes(denied), ['CALLER_ID_NOT_RETURNABLE']);
       const changed = await gw.ok(`/v1/caller-numbers/${numberId}/callbacks`, world.compliance, { acceptsReturnCalls: true, acceptsOptOutRequests: false }, 200);
@@ -132,7 +143,7 @@ for (const engine of ENGINES) {
       const allowed = await decideUk('+442079460601');
       assert.equal(allowed.allow, true, JSON.stringify(allowed.reasons));
       const events = await gw.gate.db('audit_events').where({ type: 'number.callbacks', subject_id: numberId }).select('type');
-      assert.equal(events.length, 1);
+      assert.equal(events.length, 2);
     });
 
     it('a call the dialer reports as answered by a machine holds the next predictive call to that number for 24 hours', async () => {

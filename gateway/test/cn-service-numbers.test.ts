@@ -42,7 +42,7 @@ for (const engine of ENGINES) {
       assert.equal(answer.allow, true, JSON.stringify(answer.reasons));
     });
 
-    it('a service call-back from the 95 number for a campaign keeping recordings 29 days, or not saying, is refused; at 30 days it is allowed', async () => {
+    it('a service call-back from the 95 number for a campaign keeping recordings 29 days is refused; not saying, or 30 days, it is allowed', async () => {
       const callee = '+8613800138903';
       await gw.consent(world, callee, { purpose: 'service' });
       const short = await campaign('service', 29);
@@ -50,7 +50,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(denied.reasons.map((r: { code: string; rule: string }) => [r.code, r.rule]), [['RECORDING_RETENTION_TOO_SHORT', 'CN-RECORDING-RETENTION']]);
       assert.match(denied.reasons[0].message, /29 days; at least 30/);
       const unstated = await decide(await campaign('service', null), callee);
-      assert.deepEqual(unstated.reasons.map((r: { code: string }) => r.code), ['RECORDING_RETENTION_TOO_SHORT']);
+      assert.equal(unstated.allow, true, JSON.stringify(unstated.reasons));
       const changed = await gw.ok(`/v1/campaigns/${short}/recording-retention`, world.compliance, { recordingRetentionDays: 30 }, 200);
       assert.equal(changed.recordingRetentionDays, 30);
       const allowed = await decide(short, callee);

@@ -47,6 +47,8 @@ export type CallerIdRule = RuleBase<
     requireReturnCalls?: boolean;
     /** The number must be recorded as taking do-not-call requests (47 CFR 64.1601(e)). */
     requireOptOutRequests?: boolean;
+    /** A number that states neither way fails the duties above (default: only a stated false does). */
+    unstatedFails?: boolean;
   }
 >;
 export type VirtualOperatorRule = RuleBase<'virtualOperator', { ranges: { prefix: string; confirmed: boolean; note?: string }[] }>;
@@ -110,7 +112,7 @@ export type AbandonmentRule = RuleBase<
 >;
 
 /** The campaign must keep its call recordings at least minDays; with lineTypes, only calls shown from such numbers. */
-export type RecordingRetentionRule = RuleBase<'recordingRetention', { minDays: number; lineTypes?: string[] }>;
+export type RecordingRetentionRule = RuleBase<'recordingRetention', { minDays: number; lineTypes?: string[]; unstatedFails?: boolean }>;
 
 export type PackRule =
   | TenantVerificationRule

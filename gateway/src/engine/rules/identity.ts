@@ -23,11 +23,17 @@ export const callerId: RuleCheck<CallerIdRule> = (rule, { call, facts, caller })
   return findings;
 };
 
-/** What the pack requires a callee can do by calling the number back, and the record does not state (null fails closed). */
+/**
+ * What the pack requires a callee can do by calling the number back, and the record says the
+ * number does not do. A number registered before these attributes existed states nothing: it binds
+ * only where the pack says an unstated attribute fails (`unstatedFails`), so that adding the duty
+ * does not silently stop every call of every existing number; the decision's inputs show what was known.
+ */
 function callbackDuties(rule: CallerIdRule, record: NonNullable<RuleContext['facts']['callerNumber']>): string[] {
   const unmet: string[] = [];
-  if (rule.params.requireReturnCalls && record.acceptsReturnCalls !== true) unmet.push('return calls');
-  if (rule.params.requireOptOutRequests && record.acceptsOptOutRequests !== true) unmet.push('do-not-call requests');
+  const fails = (stated: boolean | null | undefined) => stated === false || (stated == null && rule.params.unstatedFails === true);
+  if (rule.params.requireReturnCalls && fails(record.acceptsReturnCalls)) unmet.push('return calls');
+  if (rule.params.requireOptOutRequests && fails(record.acceptsOptOutRequests)) unmet.push('do-not-call requests');
   return unmet;
 }
 
