@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'number.registered',
   'number.verification',
   'number.status',
+  'number.callbacks',
   'decision',
   'call.outcome',
   'call.attested',

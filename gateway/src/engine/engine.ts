@@ -10,6 +10,7 @@ import { consent } from './rules/consent';
 import { frequencyCap } from './rules/frequency-cap';
 import { callerId, localPresence, rotation, tenantVerification, virtualOperator } from './rules/identity';
 import { optOut } from './rules/opt-out';
+import { recordingRetention } from './rules/recording-retention';
 import { registration } from './rules/registration';
 import { registry } from './rules/registry';
 import { serviceNumber } from './rules/service-number';
@@ -29,6 +30,7 @@ const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   callingHours,
   registration,
   abandonment,
+  recordingRetention,
 };
 
 /** Gateway-level checks that no pack can switch off. */

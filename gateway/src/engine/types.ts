@@ -58,6 +58,8 @@ export interface CampaignFacts {
   /** Every pack the campaign names (a call centre dialling several countries); policyPack is the first. */
   policyPacks?: string[];
   status: 'active' | 'paused' | 'closed';
+  /** How many days the campaign keeps its call recordings; null or absent: not stated. */
+  recordingRetentionDays?: number | null;
 }
 
 export interface CallerNumberFacts {
@@ -69,6 +71,10 @@ export interface CallerNumberFacts {
   lineType: string;
   realNameProof: boolean;
   region: string | null;
+  /** Whether a callee calling the number back reaches the caller; null or absent: not stated. */
+  acceptsReturnCalls?: boolean | null;
+  /** Whether a do-not-call request can be made by calling the number; null or absent: not stated. */
+  acceptsOptOutRequests?: boolean | null;
 }
 
 export interface ConsentFacts {
@@ -171,6 +177,8 @@ export interface Facts {
   abandonedCalls?: AttemptFacts[];
   /** The tenant's stored record of where the callee is, newest observation; absent in older records. */
   calleeLocation?: KnownLocation | null;
+  /** Calls to this callee by any tenant where answer-machine detection fired, newest first, within the packs' waits. */
+  machineCalls?: AttemptFacts[];
 }
 
 export interface CampaignOutcomeFacts {
@@ -178,6 +186,10 @@ export interface CampaignOutcomeFacts {
   /** Answered plus abandoned: every call a person picked up. */
   live: number;
   abandoned: number;
+  /** Abandoned calls the dialer reported as without the information message; absent in older records. */
+  abandonedWithoutMessage?: number;
+  /** Abandoned calls for which the dialer did not say whether the message played. */
+  abandonedUnreported?: number;
 }
 
 export interface Reason {

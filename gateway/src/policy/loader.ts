@@ -74,6 +74,7 @@ function lookbacks(rules: PackRule[]) {
   for (const rule of rules) {
     if (rule.kind === 'rotation') calleeLookbackMs = Math.max(calleeLookbackMs, rule.params.windowSeconds * 1000);
     if (rule.kind === 'abandonment') abandonmentWindows.add(rule.params.windowSeconds);
+    if (rule.kind === 'abandonment' && rule.params.withoutMessage) abandonmentWindows.add(rule.params.withoutMessage.windowSeconds);
     if (rule.kind !== 'frequencyCap') continue;
     for (const w of rule.params.windows) {
       if (rule.params.scope === 'caller_number') {
@@ -89,11 +90,17 @@ function lookbacks(rules: PackRule[]) {
 /** Which optional facts the rules read, so storage skips the queries no rule needs. */
 function factNeeds(rules: PackRule[]): FactNeeds {
   let redialLookbackMs = 0;
-  for (const rule of rules) if (rule.kind === 'abandonment') redialLookbackMs = Math.max(redialLookbackMs, (rule.params.redialWaitSeconds ?? 0) * 1000);
+  let machineLookbackMs = 0;
+  for (const rule of rules) {
+    if (rule.kind !== 'abandonment') continue;
+    redialLookbackMs = Math.max(redialLookbackMs, (rule.params.redialWaitSeconds ?? 0) * 1000);
+    machineLookbackMs = Math.max(machineLookbackMs, (rule.params.machineRedialWaitSeconds ?? 0) * 1000);
+  }
   return {
     registrations: rules.some((r) => r.kind === 'registration'),
     relationships: rules.some((r) => r.kind === 'registry' && r.params.lists.some((l) => l.waivedByRelationship !== undefined)),
     redialLookbackMs,
+    ...(machineLookbackMs > 0 ? { machineLookbackMs } : {}),
   };
 }
 

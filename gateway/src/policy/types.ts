@@ -39,7 +39,18 @@ export interface HoursWindow {
 export type CapScope = 'callee_per_tenant' | 'callee_all_tenants' | 'caller_number';
 
 export type TenantVerificationRule = RuleBase<'tenantVerification', Record<string, never>>;
-export type CallerIdRule = RuleBase<'callerId', { requireVerified: boolean }>;
+export type CallerIdRule = RuleBase<
+  'callerId',
+  {
+    requireVerified: boolean;
+    /** The number must be recorded as reaching the caller when called back (Ofcom: a returnable CLI). */
+    requireReturnCalls?: boolean;
+    /** The number must be recorded as taking do-not-call requests (47 CFR 64.1601(e)). */
+    requireOptOutRequests?: boolean;
+    /** A number that states neither way fails the duties above (default: only a stated false does). */
+    unstatedFails?: boolean;
+  }
+>;
 export type VirtualOperatorRule = RuleBase<'virtualOperator', { ranges: { prefix: string; confirmed: boolean; note?: string }[] }>;
 export type RotationRule = RuleBase<'rotation', { maxDistinctNumbers: number; windowSeconds: number }>;
 export type LocalPresenceRule = RuleBase<'localPresence', Record<string, never>>;
@@ -83,7 +94,25 @@ export type RegistrationRule = RuleBase<'registration', { authority: string }>;
  * not place more calls in the listed dialing modes; after an abandoned call to a callee, no new
  * call to them in those modes for redialWaitSeconds (an agent-mode call guarantees a live agent).
  */
-export type AbandonmentRule = RuleBase<'abandonment', { maxRate: number; windowSeconds: number; modes: DialingMode[]; redialWaitSeconds?: number }>;
+export type AbandonmentRule = RuleBase<
+  'abandonment',
+  {
+    maxRate: number;
+    windowSeconds: number;
+    modes: DialingMode[];
+    redialWaitSeconds?: number;
+    /** After answer-machine detection fired on a call to a callee, no call to them in these modes for this long. */
+    machineRedialWaitSeconds?: number;
+    /**
+     * Abandoned calls must play the information message: a campaign with more than `max` abandoned
+     * calls without it in the window stops calling in these modes; unreported ones count when told.
+     */
+    withoutMessage?: { max: number; windowSeconds: number; countUnreported: boolean };
+  }
+>;
+
+/** The campaign must keep its call recordings at least minDays; with lineTypes, only calls shown from such numbers. */
+export type RecordingRetentionRule = RuleBase<'recordingRetention', { minDays: number; lineTypes?: string[]; unstatedFails?: boolean }>;
 
 export type PackRule =
   | TenantVerificationRule
@@ -98,7 +127,8 @@ export type PackRule =
   | FrequencyCapRule
   | CallingHoursRule
   | RegistrationRule
-  | AbandonmentRule;
+  | AbandonmentRule
+  | RecordingRetentionRule;
 
 export type RuleKind = PackRule['kind'];
 
@@ -149,4 +179,6 @@ export interface FactNeeds {
   relationships: boolean;
   /** How far back an abandonment rule's redial wait looks for abandoned calls to the callee; 0: none. */
   redialLookbackMs: number;
+  /** How far back an abandonment rule's answer-machine wait looks; 0 or absent: none. */
+  machineLookbackMs?: number;
 }

@@ -20,7 +20,7 @@ import { activeBans } from './bans';
 import type { Db } from './db';
 import { toCampaign } from './entities';
 import { registrationsOf } from './registrations';
-import { abandonedCallsTo, campaignOutcomes } from './outcomes';
+import { abandonedCallsTo, campaignOutcomes, machineCallsTo } from './outcomes';
 import { calleeLocationsOf } from './callee-locations';
 import { relationshipsOf } from './relationships';
 import { parseJson } from './json';
@@ -85,7 +85,12 @@ const toCallerNumberFacts = (r: Row): CallerNumberFacts => ({
   lineType: r.line_type,
   realNameProof: r.real_name_proof !== null,
   region: r.region,
+  acceptsReturnCalls: nullableBool(r.accepts_return_calls),
+  acceptsOptOutRequests: nullableBool(r.accepts_opt_out_requests),
 });
+
+/** MariaDB answers 0/1, SQLite 0/1, a row written before the column existed undefined. */
+const nullableBool = (v: unknown): boolean | null => (v === null || v === undefined ? null : Boolean(Number(v)));
 
 /** Every display-number cap window of the packs in force, once each. */
 function callerCapWindows(policies: Map<string, CompiledPolicy>): CapWindow[] {
@@ -136,24 +141,25 @@ function batchPolicies(calls: CallInput[], campaignById: Map<string, Row>, resol
   return result;
 }
 
-const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0 };
+const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0, machineLookbackMs: 0 };
 
 /** The optional facts any policy judging the batch reads: one query per kind, or none at all. */
-export function batchNeeds(policies: Iterable<CompiledPolicy | null>): FactNeeds & { abandonmentWindows: number[] } {
-  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, abandonmentWindows: new Set<number>() };
+export function batchNeeds(policies: Iterable<CompiledPolicy | null>): Required<FactNeeds> & { abandonmentWindows: number[] } {
+  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, machineLookbackMs: 0, abandonmentWindows: new Set<number>() };
   for (const policy of policies) {
     if (!policy) continue;
-    const own = policy.needs ?? { ...EVERY_FACT, redialLookbackMs: legacyRedialLookback(policy) };
+    const own = policy.needs ?? { ...EVERY_FACT, redialLookbackMs: legacyLookback(policy, 'redialWaitSeconds'), machineLookbackMs: legacyLookback(policy, 'machineRedialWaitSeconds') };
     needs.registrations ||= own.registrations;
     needs.relationships ||= own.relationships;
     needs.redialLookbackMs = Math.max(needs.redialLookbackMs, own.redialLookbackMs);
+    needs.machineLookbackMs = Math.max(needs.machineLookbackMs, own.machineLookbackMs ?? 0);
     for (const w of policy.abandonmentWindows ?? []) needs.abandonmentWindows.add(w);
   }
   return { ...needs, abandonmentWindows: [...needs.abandonmentWindows] };
 }
 
-function legacyRedialLookback(policy: CompiledPolicy): number {
-  return Math.max(0, ...policy.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params.redialWaitSeconds ?? 0) * 1000 : 0)));
+function legacyLookback(policy: CompiledPolicy, wait: 'redialWaitSeconds' | 'machineRedialWaitSeconds'): number {
+  return Math.max(0, ...policy.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params[wait] ?? 0) * 1000 : 0)));
 }
 
 export interface BatchFacts {
@@ -195,11 +201,12 @@ export async function loadBatchFacts(
       needs.relationships ? relationshipsOf(q as Db, callees, tenantIds) : none,
       needs.abandonmentWindows.length > 0 ? campaignOutcomes(q as Db, campaignIds, needs.abandonmentWindows, since) : none,
       needs.redialLookbackMs > 0 ? abandonedCallsTo(q as Db, callees, since - needs.redialLookbackMs) : new Map<string, AttemptFacts[]>(),
+      needs.machineLookbackMs > 0 ? machineCallsTo(q as Db, callees, since - needs.machineLookbackMs) : new Map<string, AttemptFacts[]>(),
     ]);
   });
   // A call that names its own location needs no stored one.
   const unplaced = unique(calls.filter((c) => !c.calleeLocation).map((c) => c.callee));
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned], policyByCall, locations] = await Promise.all([
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned, machine], policyByCall, locations] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     campaignsRead,
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -244,6 +251,7 @@ export async function loadBatchFacts(
       policyPack: row.policy_pack,
       policyPacks: packIds,
       status: row.status,
+      recordingRetentionDays: row.recording_retention_days === null || row.recording_retention_days === undefined ? null : Number(row.recording_retention_days),
     };
     const registryFacts: RegistryFacts[] = registries.factsFor(call.callee);
     const facts: Facts = {
@@ -259,6 +267,7 @@ export async function loadBatchFacts(
       relationships: relationships.get(call.callee) ?? [],
       campaignOutcomes: outcomes.get(call.campaignId) ?? [],
       abandonedCalls: abandoned.get(call.callee) ?? [],
+      machineCalls: machine.get(call.callee) ?? [],
       calleeLocation: locations.get(`${call.tenantId} ${call.callee}`) ?? null,
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,
