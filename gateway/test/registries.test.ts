@@ -298,6 +298,8 @@ describe('scheduled registry refresh', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dnc-bad-')), 'sources.json');
     fs.writeFileSync(file, JSON.stringify([{ listId: 'us-national-dnc', name: 'x', source: '/tmp/x', schedule: 'every night' }]));
     assert.throws(() => readRegistrySources(file), /schedule must be a cron expression/);
+    fs.writeFileSync(file, JSON.stringify([{ listId: 'uk-tps', name: 'x', source: '/tmp/x', schedule: '0 3 * * *', format: 'xlsx' }]));
+    assert.throws(() => readRegistrySources(file), /format must be one of auto, plain, csv/);
     fs.writeFileSync(file, '{');
     assert.throws(() => readRegistrySources(file), /cannot be read as JSON/);
   });
