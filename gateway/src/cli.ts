@@ -15,6 +15,7 @@ import { createBrand, createCallerNumber, createCampaign, createTenant, setTenan
 import { createBan, listBans, revokeBan } from './storage/bans';
 import { createRegistration } from './storage/registrations';
 import { importRegistry, type ImportProgress } from './storage/registry';
+import { REGISTRY_FORMATS, type RegistryFormat } from './registries/parse';
 import { addSipDialer, listSipDialers, removeSipDialer } from './storage/sip-dialers';
 import { createSipAccount, listSipAccounts, revokeSipAccount, rotateSipAccount } from './storage/sip-accounts';
 import { serve } from './serve';
@@ -44,6 +45,7 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                                           prints the token and its id (jti); ttl at most TOKEN_MAX_SECONDS_<ROLE>
   token revoke --jti ID [--by WHO]        refuse that token on every instance from now on
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+                  [--format auto|plain|csv]    csv: number,registration date a line (see README)
   user create --username U --role compliance|auditor|admin [--tenant T] [--name "Full Name"]
                   an admin UI account; the password is read from standard input (first line)
   tenant register --id T --region US-TX --authority "Texas Secretary of State" --reference REF
@@ -280,11 +282,13 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         if (Number.isNaN(listDate)) throw new UsageError('--date must be the registry date, YYYY-MM-DD');
         const file = need(o, 'file');
         if (!fs.existsSync(file)) throw new UsageError(`no file ${file}`);
+        const format = (o.format ?? 'auto') as RegistryFormat;
+        if (!REGISTRY_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REGISTRY_FORMATS.join(', ')}`);
         const result = await importRegistry(
           db,
           { listId: need(o, 'list'), name: need(o, 'name'), country: o.country ?? null, listDate },
           fs.createReadStream(file),
-          { defaultCallingCode: o['calling-code'] ?? null, onProgress: reportImportProgress },
+          { defaultCallingCode: o['calling-code'] ?? null, format, onProgress: reportImportProgress },
         );
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);

@@ -102,6 +102,11 @@ export interface RegistryFacts {
   /** The date the registry published this copy; null when no copy was ever loaded. */
   listDate: number | null;
   listed: boolean;
+  /**
+   * The day (YYYY-MM-DD) the registry says the listed callee registered, when its list publishes
+   * dates; absent otherwise, and then the number binds at once.
+   */
+  registeredOn?: string;
   /** A newer copy exists than this instance holds and none is held yet: judged as missing. */
   pending?: boolean;
 }

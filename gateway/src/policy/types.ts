@@ -78,6 +78,11 @@ export interface RegistryListParams {
   consentLapseWithoutPeriodDays?: number;
   /** An established business relationship exempts for this many calendar months after it (US 18/3, CA 18/6). */
   waivedByRelationship?: { transactionMonths: number; inquiryMonths: number };
+  /**
+   * A number registered fewer than this many days before the call does not bind yet (PECR reg 21(3):
+   * 28 days; CA DNCL: 31 days). Only a list with registration dates can honour it.
+   */
+  graceDays?: number;
 }
 export type RegistryRule = RuleBase<'registry', { lists: RegistryListParams[] }>;
 export type FrequencyCapRule = RuleBase<'frequencyCap', { scope: CapScope; windows: CapWindow[] }>;

@@ -16,11 +16,21 @@ export function policyFor(callee: string, packIds: string[]): CompiledPolicy {
 
 const DAY_MS = 86_400_000;
 
-/** Every list of these packs loaded `ageDays` before `at`, listing the callee when asked. */
-export function registries(policy: CompiledPolicy, at: number, options: { ageDays?: number; listed?: string[] } = {}): RegistryFacts[] {
+/**
+ * Every list of these packs loaded `ageDays` before `at`, listing the callee when asked, with the
+ * registration day `registeredOn` when given (a list with dates) and none otherwise.
+ */
+export function registries(policy: CompiledPolicy, at: number, options: { ageDays?: number; listed?: string[]; registeredOn?: string } = {}): RegistryFacts[] {
   const ids = policy.pack.rules.flatMap((r) => (r.kind === 'registry' ? r.params.lists.map((l) => l.listId) : []));
-  return ids.map((listId) => ({ listId, listDate: at - (options.ageDays ?? 1) * DAY_MS, listed: options.listed?.includes(listId) ?? false }));
+  return ids.map((listId) => {
+    const listed = options.listed?.includes(listId) ?? false;
+    const fact: RegistryFacts = { listId, listDate: at - (options.ageDays ?? 1) * DAY_MS, listed };
+    return listed && options.registeredOn ? { ...fact, registeredOn: options.registeredOn } : fact;
+  });
 }
+
+/** The earliest instant a registration day can mean: its start at UTC+14, where days begin first. */
+export const registrationStart = (day: string) => Date.parse(`${day}T00:00:00+14:00`);
 
 /** The seller of these tests is registered in Texas, as a call centre dialling Texas must be. */
 export const TEXAS_REGISTRATION = { region: 'US-TX', reference: 'TX-SOS-2026-0042', validFrom: '2026-01-01', validUntil: '2026-12-31' };
@@ -36,7 +46,7 @@ export interface Judged {
  * none unless told, no consent unless given, the campaign's display number in order and the seller
  * registered in Texas.
  */
-export function judge(callee: string, at: number, options: { packs?: string[]; facts?: Partial<Facts>; listed?: string[]; ageDays?: number; input?: Partial<CallInput> } = {}): Judged {
+export function judge(callee: string, at: number, options: { packs?: string[]; facts?: Partial<Facts>; listed?: string[]; ageDays?: number; registeredOn?: string; input?: Partial<CallInput> } = {}): Judged {
   const policy = policyFor(callee, options.packs ?? [packOf(callee)]);
   const base = goodFacts({ consents: [], registries: registries(policy, at, options), registrations: [TEXAS_REGISTRATION], ...options.facts });
   const decision = decide(call({ callee, ...options.input }), base, policy, at);

@@ -19,6 +19,21 @@ function relationshipWaives(list: RegistryListParams, { call, facts, now }: Rule
   });
 }
 
+/** A day without a time may mean any instant of it somewhere: it begins earliest at UTC+14. */
+const EARLIEST_OFFSET_MS = 14 * 3_600_000;
+
+/**
+ * Whether a listed number is still inside the grace period the law gives a caller to honour a new
+ * registration. Only a registration date the list published counts; a number without one binds.
+ * The day is read from its earliest possible start, so the grace never ends late in any time zone.
+ */
+export function inGrace(list: RegistryListParams, registeredOn: string | undefined, now: number): boolean {
+  if (!list.graceDays || !registeredOn) return false;
+  const registeredAt = Date.parse(`${registeredOn}T00:00:00Z`) - EARLIEST_OFFSET_MS;
+  if (Number.isNaN(registeredAt)) return false;
+  return now < registeredAt + list.graceDays * DAY_MS;
+}
+
 /**
  * A stale or missing copy of a required list fails closed: not knowing is not permission. A copy
  * that exists in the database but is still being loaded into memory counts as missing.
@@ -41,6 +56,7 @@ export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
       findings.push({ code: 'REGISTRY_STALE', message: `The registry "${list.listId}" copy is ${ageDays} days old; at most ${list.maxAgeDays} are allowed` });
     }
     if (!fact.listed) continue;
+    if (inGrace(list, fact.registeredOn, now)) continue;
     if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0) continue;
     if (relationshipWaives(list, ctx)) continue;
     findings.push({ code: 'REGISTRY_LISTED', message: `The callee is on the do-not-call registry "${list.listId}"` });
