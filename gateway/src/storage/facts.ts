@@ -22,6 +22,7 @@ import { toCampaign } from './entities';
 import { registrationsOf } from './registrations';
 import { abandonedCallsTo, campaignOutcomes } from './outcomes';
 import { relationshipsOf } from './relationships';
+import { groupsOf } from './tenant-groups';
 import { parseJson } from './json';
 
 /** Where facts come from besides the database: the packs, and the do-not-call lists in memory. */
@@ -73,6 +74,7 @@ const toOptOutFacts = (r: Row): OptOutFacts => ({
   brandId: r.brand_id,
   campaignId: r.campaign_id,
   effectiveAt: Number(r.effective_at),
+  purpose: r.purpose ?? null,
 });
 
 const toCallerNumberFacts = (r: Row): CallerNumberFacts => ({
@@ -196,7 +198,7 @@ export async function loadBatchFacts(
       needs.redialLookbackMs > 0 ? abandonedCallsTo(q as Db, callees, since - needs.redialLookbackMs) : new Map<string, AttemptFacts[]>(),
     ]);
   });
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned], policyByCall] = await Promise.all([
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned], policyByCall, groups] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     campaignsRead,
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -205,13 +207,18 @@ export async function loadBatchFacts(
       : [],
     // Only what the engine reads: the evidence stays in the database.
     q('consents').whereIn('callee', callees).whereIn('tenant_id', tenantIds).select('id', 'callee', 'tenant_id', 'brand_id', 'purpose', 'modes', 'obtained_at', 'expires_at', 'revoked_at'),
-    q('opt_outs').whereIn('callee', callees).select('id', 'callee', 'scope', 'tenant_id', 'brand_id', 'campaign_id', 'effective_at'),
+    // The purpose of the campaign a refusal was given to: a pack may widen it for that purpose only.
+    q('opt_outs as o')
+      .leftJoin('campaigns as oc', 'oc.id', 'o.campaign_id')
+      .whereIn('o.callee', callees)
+      .select('o.id', 'o.callee', 'o.scope', 'o.tenant_id', 'o.brand_id', 'o.campaign_id', 'o.effective_at', 'oc.purpose'),
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
     countCallerWindows(q, callers, callerCapWindows(policies), since),
     // Operator bans bind every pack's calls, so they are read whatever the rules.
     activeBans(q as Db, earliestBanDay),
     optional,
     policyOf,
+    groupsOf(q as Db, tenantIds),
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -249,6 +256,7 @@ export async function loadBatchFacts(
       callerInCampaign: call.caller !== null && campaignHasNumber.has(`${row.id} ${call.caller}`),
       consents: (consentsByCallee.get(call.callee) ?? []).map((c) => c.facts),
       optOuts: (optOutsByCallee.get(call.callee) ?? []).map((o) => o.facts),
+      group: groups.get(call.tenantId) ?? null,
       registries: registryFacts,
       bans,
       registrations: registrations.get(call.tenantId) ?? [],
