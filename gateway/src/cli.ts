@@ -13,6 +13,7 @@ import { logAction, type Actor } from './storage/admin-log';
 import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
 import { createBan, listBans, revokeBan } from './storage/bans';
+import { addTenantGroupMember, createTenantGroup, listTenantGroups } from './storage/tenant-groups';
 import { createRegistration } from './storage/registrations';
 import { importRegistry, type ImportProgress } from './storage/registry';
 import { REGISTRY_FORMATS, type RegistryFormat } from './registries/parse';
@@ -53,6 +54,11 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   ban add --region US-LA --from YYYY-MM-DD --to YYYY-MM-DD --reason TEXT --by WHO
   ban list
   ban revoke --id BAN --by WHO
+  group create --name N --evidence JSON --by WHO
+                                          a group of affiliates under common control
+  group add --id G --tenant T --evidence JSON --by WHO
+                                          where a pack says so, refusals given to one member bind the others
+  group list
   audit export [--from ISO] [--to ISO] [--tenant T] [--callee +86…] [--campaign C] [--types t1,t2]
                [--format ndjson|csv] [--pseudonymise] [--by WHO]
                                           write an export and its signed manifest under DATA_DIR/exports
@@ -329,6 +335,20 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         await logAction(db, operator(o), 'cli ban revoke', ban.id, { region: ban.region }, null);
         print(ban);
       });
+    case 'group create':
+      return withDb(config, async (db) => {
+        const group = await createTenantGroup(db, { name: need(o, 'name'), evidence: (need(o, 'evidence'), json(o, 'evidence')) }, need(o, 'by'));
+        await logAction(db, operator(o), 'cli group create', group.id, { name: group.name }, null);
+        print(group);
+      });
+    case 'group add':
+      return withDb(config, async (db) => {
+        const group = await addTenantGroupMember(db, need(o, 'id'), { tenantId: need(o, 'tenant'), evidence: (need(o, 'evidence'), json(o, 'evidence')) }, need(o, 'by'));
+        await logAction(db, operator(o), 'cli group add', group.id, { tenantId: o.tenant }, o.tenant ?? null);
+        print(group);
+      });
+    case 'group list':
+      return withDb(config, async (db) => print(await listTenantGroups(db)));
     case 'sip-dialer add':
       return withDb(config, async (db) => {
         const dialer = await addSipDialer(db, { tenantId: need(o, 'tenant'), source: need(o, 'source'), defaultCampaignId: o.campaign ?? null, description: o.description ?? null }, operator(o).subject);

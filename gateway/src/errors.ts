@@ -53,6 +53,8 @@ export const ERRORS = {
   POLICY_CHANGE_STALE: { status: 409, message: 'Another change was published since this one was drafted' },
   FOUR_EYES: { status: 403, message: 'A change must be approved by a second compliance officer, not its author' },
   BAN_NOT_FOUND: { status: 404, message: 'No such calling ban' },
+  TENANT_GROUP_NOT_FOUND: { status: 404, message: 'No such tenant group' },
+  TENANT_IN_GROUP: { status: 409, message: 'The tenant already belongs to a group of affiliates' },
   REGISTRY_IMPORT_CONFLICT: { status: 409, message: 'Another import of this registry finished first' },
   REGISTRY_FILE_EMPTY: { status: 422, message: 'The registry file holds no number; the current list is kept' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The gateway cannot reach its database' },

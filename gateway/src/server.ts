@@ -22,6 +22,7 @@ import { historyRoutes } from './api/routes/history';
 import { optOutRoutes } from './api/routes/opt-outs';
 import { registryRoutes } from './api/routes/registries';
 import { callingBanRoutes } from './api/routes/calling-bans';
+import { tenantGroupRoutes } from './api/routes/tenant-groups';
 import { registrationRoutes } from './api/routes/registrations';
 import { relationshipRoutes } from './api/routes/relationships';
 import { calleeLocationRoutes } from './api/routes/callee-locations';
@@ -76,7 +77,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(auth, { secret: gate.signingSecret, db: gate.db, doors: gate.config.doors });
   await app.register(evidenceSizeLimit, { maxBytes: gate.config.doors.evidenceMaxBytes });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, calleeLocationRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, callingBanRoutes, tenantGroupRoutes, registrationRoutes, relationshipRoutes, calleeLocationRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
     await app.register(routes);
   }
   return app;

@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   'policy.published',
   'tenant.created',
   'tenant.verification',
+  'tenant_group.created',
+  'tenant_group.member_added',
   'number.registered',
   'number.verification',
   'number.status',

@@ -3,7 +3,8 @@ import type { ReasonCode } from './reasons';
 export const DIALING_MODES = ['agent', 'predictive', 'prerecorded', 'ai_voice'] as const;
 export type DialingMode = (typeof DIALING_MODES)[number];
 
-export const OPT_OUT_SCOPES = ['campaign', 'brand', 'tenant', 'all'] as const;
+/** Narrowest first: a group is the tenant and its affiliates under common control. */
+export const OPT_OUT_SCOPES = ['campaign', 'brand', 'tenant', 'group', 'all'] as const;
 export type OptOutScope = (typeof OPT_OUT_SCOPES)[number];
 
 export const VERIFICATION_STATUSES = ['unverified', 'pending', 'verified', 'rejected', 'revoked'] as const;
@@ -95,6 +96,15 @@ export interface OptOutFacts {
   brandId: string | null;
   campaignId: string | null;
   effectiveAt: number;
+  /** The purpose of the campaign the refusal was given to; null or absent: given for every purpose. */
+  purpose?: string | null;
+}
+
+/** The group of affiliates the calling tenant belongs to, as the operator entered it. */
+export interface GroupFacts {
+  id: string;
+  name: string;
+  members: { tenantId: string; name: string }[];
 }
 
 export interface RegistryFacts {
@@ -165,6 +175,8 @@ export interface Facts {
   callerInCampaign: boolean;
   consents: ConsentFacts[];
   optOuts: OptOutFacts[];
+  /** The calling tenant's group of affiliates; null or absent: none. */
+  group?: GroupFacts | null;
   registries: RegistryFacts[];
   /** Attempts toward the callee by every tenant, newest first. */
   calleeAttempts: AttemptFacts[];

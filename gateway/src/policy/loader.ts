@@ -4,6 +4,7 @@ import path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { IANAZone } from 'luxon';
 import { projectRoot } from '../paths';
+import { reachOrderProblems } from './opt-out-reach';
 import type { CompiledPolicy, FactNeeds, PackRule, PolicyPack } from './types';
 
 export class PolicyError extends Error {
@@ -35,7 +36,7 @@ function minutes(clock: string): number {
 
 /** What the schema cannot say: unique ids, ordered windows, real zones and calendars. */
 function semanticProblems(pack: PolicyPack): string[] {
-  const problems: string[] = [];
+  const problems: string[] = reachOrderProblems(pack);
   const seen = new Set<string>();
   if (pack.timeZone && !IANAZone.isValidZone(pack.timeZone)) problems.push(`timeZone "${pack.timeZone}" is not an IANA time zone`);
   for (const rule of pack.rules) {

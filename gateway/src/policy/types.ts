@@ -67,7 +67,29 @@ export type ConsentRule = RuleBase<
     lapseWithoutPeriodDays?: number;
   }
 >;
-export type OptOutRule = RuleBase<'optOut', { scopeFloor: OptOutScope }>;
+/** Whether a refusal widened by the pack reaches only calls of the purpose it was given for, or every purpose. */
+export type OptOutPurposes = 'same' | 'all';
+export interface OptOutReach {
+  /** The narrowest entity a refusal reaches, whatever narrower scope it was recorded with. */
+  scopeFloor: OptOutScope;
+  /** Absent: all. */
+  purposes?: OptOutPurposes;
+}
+/** From a date on, the reach widens (a rule whose compliance date comes later, like the FCC's revoke-all). */
+export interface OptOutWidening {
+  from: string;
+  scopeFloor?: OptOutScope;
+  purposes?: OptOutPurposes;
+  note?: string;
+}
+export type OptOutRule = RuleBase<'optOut', OptOutReach & { widenings?: OptOutWidening[] }>;
+/** What the law requires a refusal to reach from a date on: no approved change may go below it. */
+export interface OptOutMinimum {
+  from: string;
+  scope: OptOutScope;
+  purposes: OptOutPurposes;
+  citation: Citation;
+}
 export interface RegistryListParams {
   listId: string;
   maxAgeDays: number;
@@ -159,6 +181,8 @@ export interface PolicyPack {
    * every candidate binds (absent: most_restrictive).
    */
   calleeLocation?: CalleeLocationRule;
+  /** The legal minimum reach of a refusal, dated steps in order; absent: no minimum beyond the rules. */
+  optOutMinimum?: OptOutMinimum[];
   rules: PackRule[];
 }
 

@@ -23,6 +23,7 @@ import { registrationsOf } from './registrations';
 import { abandonedCallsTo, campaignOutcomes, machineCallsTo } from './outcomes';
 import { calleeLocationsOf } from './callee-locations';
 import { relationshipsOf } from './relationships';
+import { groupsOf } from './tenant-groups';
 import { parseJson } from './json';
 
 /** Where facts come from besides the database: the packs, and the do-not-call lists in memory. */
@@ -74,6 +75,7 @@ const toOptOutFacts = (r: Row): OptOutFacts => ({
   brandId: r.brand_id,
   campaignId: r.campaign_id,
   effectiveAt: Number(r.effective_at),
+  purpose: r.purpose ?? null,
 });
 
 const toCallerNumberFacts = (r: Row): CallerNumberFacts => ({
@@ -206,7 +208,7 @@ export async function loadBatchFacts(
   });
   // A call that names its own location needs no stored one.
   const unplaced = unique(calls.filter((c) => !c.calleeLocation).map((c) => c.callee));
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned, machine], policyByCall, locations] = await Promise.all([
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned, machine], policyByCall, locations, groups] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     campaignsRead,
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -215,7 +217,11 @@ export async function loadBatchFacts(
       : [],
     // Only what the engine reads: the evidence stays in the database.
     q('consents').whereIn('callee', callees).whereIn('tenant_id', tenantIds).select('id', 'callee', 'tenant_id', 'brand_id', 'purpose', 'modes', 'obtained_at', 'expires_at', 'revoked_at'),
-    q('opt_outs').whereIn('callee', callees).select('id', 'callee', 'scope', 'tenant_id', 'brand_id', 'campaign_id', 'effective_at'),
+    // The purpose of the campaign a refusal was given to: a pack may widen it for that purpose only.
+    q('opt_outs as o')
+      .leftJoin('campaigns as oc', 'oc.id', 'o.campaign_id')
+      .whereIn('o.callee', callees)
+      .select('o.id', 'o.callee', 'o.scope', 'o.tenant_id', 'o.brand_id', 'o.campaign_id', 'o.effective_at', 'oc.purpose'),
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
     countCallerWindows(q, callers, callerCapWindows(policies), since),
     // Operator bans bind every pack's calls, so they are read whatever the rules.
@@ -223,6 +229,7 @@ export async function loadBatchFacts(
     optional,
     policyOf,
     calleeLocationsOf(q as Db, unplaced, tenantIds),
+    groupsOf(q as Db, tenantIds),
   ]);
 
   const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
@@ -261,6 +268,7 @@ export async function loadBatchFacts(
       callerInCampaign: call.caller !== null && campaignHasNumber.has(`${row.id} ${call.caller}`),
       consents: (consentsByCallee.get(call.callee) ?? []).map((c) => c.facts),
       optOuts: (optOutsByCallee.get(call.callee) ?? []).map((o) => o.facts),
+      group: groups.get(call.tenantId) ?? null,
       registries: registryFacts,
       bans,
       registrations: registrations.get(call.tenantId) ?? [],
