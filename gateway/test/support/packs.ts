@@ -35,6 +35,15 @@ export const registrationStart = (day: string) => Date.parse(`${day}T00:00:00+14
 /** The seller of these tests is registered in Texas, as a call centre dialling Texas must be. */
 export const TEXAS_REGISTRATION = { region: 'US-TX', reference: 'TX-SOS-2026-0042', validFrom: '2026-01-01', validUntil: '2026-12-31' };
 
+/** Texas as above, and a current registration in every other state whose pack rules require one. */
+export const STATE_REGISTRATIONS = [
+  TEXAS_REGISTRATION,
+  ...[...PACKS.values()]
+    .flatMap((p) => p.pack.rules.flatMap((r) => (r.kind === 'registration' ? (r.regions ?? []) : [])))
+    .filter((region, i, all) => region !== 'US-TX' && all.indexOf(region) === i)
+    .map((region) => ({ region, reference: `${region}-2026`, validFrom: '2019-01-01', validUntil: '2030-12-31' })),
+];
+
 export interface Judged {
   decision: Decision;
   codes: string[];
@@ -44,11 +53,11 @@ export interface Judged {
 /**
  * Decides a call to `callee` under the packs at `at`, with every registry fresh and the callee on
  * none unless told, no consent unless given, the campaign's display number in order and the seller
- * registered in Texas.
+ * registered in every state that requires it.
  */
 export function judge(callee: string, at: number, options: { packs?: string[]; facts?: Partial<Facts>; listed?: string[]; ageDays?: number; registeredOn?: string; input?: Partial<CallInput> } = {}): Judged {
   const policy = policyFor(callee, options.packs ?? [packOf(callee)]);
-  const base = goodFacts({ consents: [], registries: registries(policy, at, options), registrations: [TEXAS_REGISTRATION], ...options.facts });
+  const base = goodFacts({ consents: [], registries: registries(policy, at, options), registrations: STATE_REGISTRATIONS, ...options.facts });
   const decision = decide(call({ callee, ...options.input }), base, policy, at);
   return { decision, codes: decision.reasons.map((r) => r.code), rules: decision.reasons.map((r) => r.rule) };
 }
