@@ -101,6 +101,14 @@ describe('US state overlays: state do-not-call lists', () => {
     assert.deepEqual(judge(NEW_YORK, now, { facts: { registries: onlyNational } }).codes, []);
   });
 
+  it("the callee's own consent waives a state list as it waives the national one: a consented call to a Texas or Florida number is not held to a list that names it or was never loaded", () => {
+    const consents = [consentFacts({ obtainedAt: now - 86_400_000, expiresAt: null })];
+    assert.deepEqual(judge(AUSTIN, now, { listed: ['us-tx-nocall'], facts: { consents } }).codes, []);
+    const onlyNational = registries(policyFor(AUSTIN, ['us']), now).filter((r) => r.listId === 'us-national-dnc');
+    assert.deepEqual(judge(AUSTIN, now, { facts: { registries: onlyNational, consents } }).codes, []);
+    assert.deepEqual(judge(AUSTIN, now, { facts: { registries: onlyNational } }).codes, ['REGISTRY_STALE'], 'without consent the missing list still fails closed');
+  });
+
   it('each list has its own scrub age: Massachusetts 150 days, Kansas 30 for the national list', () => {
     const aged = (callee: string, listId: string, days: number) =>
       registries(policyFor(callee, ['us']), now).map((r) => (r.listId === listId ? { ...r, listDate: now - days * DAY_MS } : r));

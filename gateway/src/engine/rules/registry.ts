@@ -36,12 +36,20 @@ export function inGrace(list: RegistryListParams, registeredOn: string | undefin
 
 /**
  * A stale or missing copy of a required list fails closed: not knowing is not permission. A copy
- * that exists in the database but is still being loaded into memory counts as missing.
+ * that exists in the database but is still being loaded into memory counts as missing. A call the
+ * list is waived for (the callee's consent, a business relationship) is not held to it at all: the
+ * list could not stop it, so not knowing the list is no reason to refuse it.
  */
+function waived(list: RegistryListParams, ctx: Parameters<RuleCheck<RegistryRule>>[1]): boolean {
+  if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0) return true;
+  return relationshipWaives(list, ctx);
+}
+
 export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
   const { facts, now } = ctx;
   const findings: Finding[] = [];
   for (const list of rule.params.lists) {
+    if (waived(list, ctx)) continue;
     const fact = facts.registries.find((r) => r.listId === list.listId);
     if (fact?.pending) {
       findings.push({ code: 'REGISTRY_STALE', message: `The registry "${list.listId}" is being loaded on this instance` });
@@ -57,8 +65,6 @@ export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
     }
     if (!fact.listed) continue;
     if (inGrace(list, fact.registeredOn, now)) continue;
-    if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0) continue;
-    if (relationshipWaives(list, ctx)) continue;
     findings.push({ code: 'REGISTRY_LISTED', message: `The callee is on the do-not-call registry "${list.listId}"` });
   }
   return findings;
