@@ -5,7 +5,7 @@ import { at, judge } from '../gateway/test/support/packs';
 /**
  * One campaign of a call centre dialling six jurisdictions: the same call, at the same instant, to a
  * callee in each, is decided by that jurisdiction's rules, and a denial names the binding rule and
- * its citation.
+ * its citation. US callees in further states (CT, PA, KY) are held to their own state overlays.
  */
 const CAMPAIGN_PACKS = ['us', 'uk', 'ca', 'au', 'cn'];
 const CALLEES = {
@@ -15,6 +15,9 @@ const CALLEES = {
   canada: '+14165550123',
   australia: '+61289876543',
   china: '+8613800138000',
+  connecticut: '+18605550123',
+  pennsylvania: '+12155550123',
+  kentucky: '+15025550123',
 } as const;
 
 type Expected = Record<keyof typeof CALLEES, { allow: boolean; revision: RegExp; reasons: [string, string, string][] }>;
@@ -40,7 +43,7 @@ function check(actual: ReturnType<typeof decideAll>, expected: Expected) {
 const US = /^us@.+&us-states@/;
 
 describe('the same call to six jurisdictions', () => {
-  it('Sunday 16:30 UTC: Texas waits for noon, Australia for Monday 09:00 and China for 08:00 and consent', () => {
+  it('Sunday 16:30 UTC: Texas waits for noon, Pennsylvania for Monday, Australia for Monday 09:00, China for 08:00 and consent, Connecticut for written consent', () => {
     check(decideAll(at('2026-03-15T16:30:00Z')), {
       florida: { allow: true, revision: US, reasons: [] },
       texas: { allow: false, revision: US, reasons: [['OUTSIDE_CALLING_HOURS', 'US-TX-HOURS', 'Tex. Bus. & Com. Code § 301.051']] },
@@ -55,10 +58,13 @@ describe('the same call to six jurisdictions', () => {
           ['OUTSIDE_CALLING_HOURS', 'CN-HOURS', '腾讯云联络中心 电话号码外呼规则 (根据运营商要求)'],
         ],
       },
+      connecticut: { allow: false, revision: US, reasons: [['NO_CONSENT', 'US-CT-CONSENT', 'Conn. Gen. Stat. § 42-288a (SB 1058)']] },
+      pennsylvania: { allow: false, revision: US, reasons: [['OUTSIDE_CALLING_HOURS', 'US-PA-SUNDAY', '73 P.S. § 2245.2']] },
+      kentucky: { allow: true, revision: US, reasons: [] },
     });
   });
 
-  it('Tuesday 00:30 UTC: Florida is past its 20:00 end while the federal rule and Texas still allow', () => {
+  it('Tuesday 00:30 UTC: Florida and Connecticut are past their 20:00 end while the federal rule, Texas, Pennsylvania and Kentucky still allow', () => {
     check(decideAll(at('2026-03-10T00:30:00Z')), {
       florida: { allow: false, revision: US, reasons: [['OUTSIDE_CALLING_HOURS', 'US-FL-HOURS', 'Florida Telephone Solicitation Act Fla. Stat. § 501.616']] },
       texas: { allow: true, revision: US, reasons: [] },
@@ -66,6 +72,16 @@ describe('the same call to six jurisdictions', () => {
       canada: { allow: true, revision: /^ca@/, reasons: [] },
       australia: { allow: true, revision: /^au@/, reasons: [] },
       china: { allow: false, revision: /^cn@/, reasons: [['NO_CONSENT', 'CN-CONSENT-OPT-IN', '消费者权益保护法实施条例 arts. 23–24']] },
+      connecticut: {
+        allow: false,
+        revision: US,
+        reasons: [
+          ['NO_CONSENT', 'US-CT-CONSENT', 'Conn. Gen. Stat. § 42-288a (SB 1058)'],
+          ['OUTSIDE_CALLING_HOURS', 'US-CT-HOURS', 'Conn. Gen. Stat. § 42-288a (SB 1058)'],
+        ],
+      },
+      pennsylvania: { allow: true, revision: US, reasons: [] },
+      kentucky: { allow: true, revision: US, reasons: [] },
     });
   });
 
@@ -73,6 +89,11 @@ describe('the same call to six jurisdictions', () => {
     const listed = ['us-national-dnc', 'uk-tps', 'ca-dncl', 'au-dncr'];
     const result = decideAll(at('2026-03-10T00:30:00Z'), { listed });
     assert.deepEqual(result.texas.reasons, [['REGISTRY_LISTED', 'US-NATIONAL-DNC', '47 CFR § 64.1200(c)(2)']]);
+    assert.deepEqual(result.kentucky.reasons, [['REGISTRY_LISTED', 'US-NATIONAL-DNC', '47 CFR § 64.1200(c)(2)']], 'Kentucky merged its list into the national one');
+    const stateLists = decideAll(at('2026-03-10T00:30:00Z'), { listed: ['us-tx-nocall', 'us-pa-dnc'] });
+    assert.deepEqual(stateLists.texas.reasons, [['REGISTRY_LISTED', 'US-TX-DNC', 'Tex. Bus. & Com. Code § 304.051 ff']]);
+    assert.deepEqual(stateLists.pennsylvania.reasons, [['REGISTRY_LISTED', 'US-PA-DNC', '73 P.S. § 2245.2']]);
+    assert.deepEqual(stateLists.kentucky.reasons, [], 'a Texas or Pennsylvania listing binds no other state');
     assert.deepEqual(result.britain.reasons, [['REGISTRY_LISTED', 'UK-TPS', 'Privacy and Electronic Communications Regulations 2003 reg 21(1)(b), (3), (4)']]);
     assert.deepEqual(result.canada.reasons, [['REGISTRY_LISTED', 'CA-DNCL', 'Unsolicited Telecommunications Rules Part II']]);
     assert.deepEqual(result.australia.reasons, [['REGISTRY_LISTED', 'AU-DNCR', 'Do Not Call Register Act 2006 s 11, Sch 2']]);

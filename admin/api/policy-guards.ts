@@ -1,5 +1,6 @@
 import { composePolicies, packSet, PolicyError } from '../../gateway/src/policy/loader';
 import { PolicyResolver } from '../../gateway/src/policy/resolve';
+import { describeReach, meetsMinimum, minimumOn, reachOn } from '../../gateway/src/policy/opt-out-reach';
 import type { CompiledPolicy, OptOutRule, PackRule, PolicyPack, RegistryRule } from '../../gateway/src/policy/types';
 
 const DAY_MS = 86_400_000;
@@ -26,7 +27,33 @@ export function weakeningProblems(base: PolicyPack, candidate: PolicyPack, now =
     if (rule.kind === 'optOut') problems.push(...optOutProblems(rule, next));
     if (rule.kind === 'registry') problems.push(...registryProblems(rule, next));
   }
-  return problems;
+  return [...problems, ...minimumProblems(base, candidate, now)];
+}
+
+/**
+ * The reach of a refusal may be narrowed only down to what the pack's law requires, on every date
+ * from today on: each date a step of the minimum, a rule or a widening begins or ends is checked.
+ * The minimum is the one of the pack in force; a candidate cannot lower it for itself.
+ */
+function minimumProblems(base: PolicyPack, candidate: PolicyPack, now: number): string[] {
+  if (!base.optOutMinimum?.length) return [];
+  const today = isoDate(now - DAY_MS);
+  const rules = candidate.rules.filter((r): r is OptOutRule => r.kind === 'optOut' && !r.regions);
+  const boundaries = [
+    ...base.optOutMinimum.map((s) => s.from),
+    ...rules.flatMap((r) => [r.effectiveFrom, r.effectiveUntil ?? '', ...(r.params.widenings ?? []).map((w) => w.from)]),
+  ];
+  const dates = [...new Set([today, ...boundaries.filter((d) => d > today)])].sort();
+  for (const date of dates) {
+    const minimum = minimumOn(base, date);
+    if (!minimum) continue;
+    const reaches = rules.filter((r) => r.effectiveFrom <= date && (!r.effectiveUntil || date < r.effectiveUntil)).map((r) => reachOn(r, date));
+    if (reaches.some((reach) => meetsMinimum(reach, minimum))) continue;
+    const law = `${minimum.citation.instrument}${minimum.citation.article ? ' ' + minimum.citation.article : ''}`;
+    const got = reaches.length ? reaches.map((r) => describeReach(r.scopeFloor, r.purposes)).join('; ') : 'no opt-out rule in force';
+    return [`on ${date} ${law} requires a refusal to reach at least ${describeReach(minimum.scope, minimum.purposes)}; the pack's opt-out rules would reach ${got}`];
+  }
+  return [];
 }
 
 function optOutProblems(rule: OptOutRule, next: PackRule | undefined): string[] {

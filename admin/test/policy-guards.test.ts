@@ -49,7 +49,18 @@ describe('policy changes that would switch off opt-outs, fail-closed registries 
     const res = await gw.call('POST', '/admin/api/policy-changes/rollback', carol, { packId: 'us', revisionId: await storedRevision(without), reason: 'restore the earlier revision' });
     refused(res, /opt-out rule US-INTERNAL-DNC is in force and cannot be removed/);
     // A harmless edit of the same rule still goes through.
-    assert.equal((await draft({ packId: 'us', ruleId: optOut.id, params: { scopeFloor: 'brand' } })).statusCode, 201);
+    assert.equal((await draft({ packId: 'us', ruleId: optOut.id, params: { scopeFloor: 'tenant' } })).statusCode, 201);
+  });
+
+  it("a refusal's reach cannot be narrowed below the pack's legal minimum, and may be narrowed down to it", async () => {
+    const optOut = rule(filePack('us'), 'US-INTERNAL-DNC');
+    refused(await draft({ packId: 'us', ruleId: optOut.id, params: { scopeFloor: 'brand' } }), /47 CFR § 64\.1200\(d\) requires a refusal to reach at least tenant scope.*would reach brand scope/);
+    // Revoke-all applies from 2027-01-31: a refusal for one purpose only is lawful until then, not after.
+    refused(await draft({ packId: 'us', ruleId: optOut.id, params: { scopeFloor: 'tenant', purposes: 'same' } }), /on 2027-01-31 47 CFR § 64\.1200\(a\)\(10\).* requires a refusal to reach at least tenant scope, every purpose/);
+    refused(await draft({ packId: 'us', ruleId: optOut.id, params: { scopeFloor: 'tenant', purposes: 'same', widenings: [{ from: '2027-02-01', purposes: 'all' }] } }), /on 2027-01-31/);
+    const atMinimum = await draft({ packId: 'us', ruleId: optOut.id, params: { scopeFloor: 'tenant', purposes: 'same', widenings: [{ from: '2027-01-31', purposes: 'all' }] } });
+    assert.equal(atMinimum.statusCode, 201, atMinimum.body);
+    assert.equal((await draft({ packId: 'us', ruleId: optOut.id, params: { scopeFloor: 'group', purposes: 'all' } })).statusCode, 201);
   });
 
   it('a registry list that must be loaded cannot be made optional', async () => {

@@ -207,7 +207,7 @@ describe('what-if, roles and tenants', () => {
     assert.equal(byTenantAdmin.json().error.code, 'FORBIDDEN_ROLE');
     const res = await inject(await signIn(gw, 'olga'));
     assert.equal(res.statusCode, 201, res.body);
-    assert.deepEqual({ ...res.json(), version: undefined }, { listId: 'cn-donotcall', version: undefined, entries: 2, rejectedLines: 1, firstRejected: ['rubbish'] });
+    assert.deepEqual({ ...res.json(), version: undefined }, { listId: 'cn-donotcall', version: undefined, entries: 2, rejectedLines: 1, firstRejected: ['rubbish'], format: 'plain', dated: false, undatedLines: 0, firstUndated: [] });
     await gw.consent(world, listed);
     assert.ok(codes((await gw.decide(world, listed)).json()).includes('REGISTRY_LISTED'));
   });

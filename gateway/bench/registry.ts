@@ -1,12 +1,13 @@
 /**
  * Do-not-call registries of national size: a generated list of REGISTRY_BENCH_NUMBERS numbers
  * (10 million by default) written to a temporary file, imported through the same path as the CLI
- * into SQLite, loaded back into memory as an instance does, then looked up. Prints figures only.
+ * into SQLite, loaded back into memory as an instance does, then looked up; then the same numbers
+ * as a csv list with a registration date each, to show what the dates cost. Prints figures only.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knex from 'knex';
+import knex, { type Knex } from 'knex';
 import { openAudit } from '../src/audit/open';
 import { loadConfig } from '../src/config';
 import { e164Value } from '../src/registries/number-set';
@@ -29,11 +30,15 @@ function* generated(): Generator<string> {
   }
 }
 
-function writeList(file: string): void {
+/** Registration days spread over 2004–2026, as a registry that has run for two decades holds. */
+const dated = (line: string, i: number) => `${line.trimEnd()},${new Date(Date.UTC(2004, 0, 1) + (i % 8000) * 86_400_000).toISOString().slice(0, 10)}\n`;
+
+function writeList(file: string, withDates = false): void {
   const fd = fs.openSync(file, 'w');
   let buffer = '';
+  let i = 0;
   for (const line of generated()) {
-    buffer += line;
+    buffer += withDates ? dated(line, i++) : line;
     if (buffer.length > 1 << 20) {
       fs.writeSync(fd, buffer);
       buffer = '';
@@ -86,6 +91,7 @@ export async function registryBench(): Promise<void> {
       for (const v of values) if (set.hasValue(v)) raw++;
       const perRaw = Number(process.hrtime.bigint() - t1) / values.length;
       console.log(`registry lookup: ${perRaw.toFixed(0)} ns per number in the set; ${perLookup.toFixed(0)} ns per callee for the decision's registry facts (${hits.toLocaleString('en')}/${probes.length.toLocaleString('en')} listed, ${raw === hits ? 'consistent' : 'INCONSISTENT'})`);
+      await datedImport(db, dir);
     } finally {
       await db.destroy();
     }
@@ -93,6 +99,22 @@ export async function registryBench(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same numbers with a registration date each: csv import, load, bytes per number. */
+async function datedImport(db: Knex, dir: string): Promise<void> {
+  const file = path.join(dir, 'dated.csv');
+  writeList(file, true);
+  const started = process.hrtime.bigint();
+  const result = await importRegistry(db, { listId: 'uk-tps', name: 'bench dated', country: 'GB', listDate: Date.now() }, fs.createReadStream(file), { defaultCallingCode: null, format: 'csv' });
+  const importS = Number(process.hrtime.bigint() - started) / 1e9;
+  const store = new RegistryStore(db);
+  await store.sync();
+  const held = store.summary().find((h) => h.listId === 'uk-tps')!;
+  console.log(
+    `registry with registration dates (csv, ${mb(fs.statSync(file).size)} file): import ${importS.toFixed(1)} s (${Math.round(result.entries / importS).toLocaleString('en')} numbers/s), ` +
+      `resident ${(held.bytes / held.entries).toFixed(2)} bytes per number with its date (${held.dated ? 'dated' : 'NOT DATED'}, ${result.undatedLines} lines without a date)`,
+  );
 }
 
 /** The same import and load on MariaDB, as production instances share it. */

@@ -33,19 +33,42 @@ async function seed(config: Config): Promise<string> {
   return (await seedBenchWorld(config, { callees: CALLS, consentIdPrefix: 'cns_sip_', more })).campaignId;
 }
 
+/** Every child still running, stopped with its group when the bench exits however it ends (Ctrl-C too). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => signalGroup(child, 'SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 function spawnQuiet(cmd: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string } {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each in a process group of its own, so that stopping it also stops the workers it forks (Kamailio's).
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout!.on('data', (d) => (output = (output + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-20_000)));
   return { child, output: () => output };
 }
 
+/** Signals the child's whole process group (spawnQuiet makes one per child). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    child.kill(signal); // the group is gone already, or never formed
+  }
+}
+
 const stop = (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') => new Promise<void>((resolve) => {
-  if (child.exitCode !== null || child.signalCode !== null) return resolve();
-  child.once('exit', () => resolve());
-  child.kill(signal);
-  if (signal !== 'SIGKILL') setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  if (child.exitCode !== null || child.signalCode !== null) {
+    signalGroup(child, 'SIGKILL'); // the leader is gone; its forked workers may not be
+    return resolve();
+  }
+  child.once('exit', () => {
+    signalGroup(child, 'SIGKILL');
+    resolve();
+  });
+  signalGroup(child, signal);
+  if (signal !== 'SIGKILL') setTimeout(() => signalGroup(child, 'SIGKILL'), 5000).unref();
 });
 
 interface LoadResult {
@@ -124,8 +147,11 @@ async function callgateRun(label: string, sipp: string, env: Record<string, stri
 }
 
 async function kamailioRun(sipp: string): Promise<number | null> {
-  if (!fs.existsSync(KAMAILIO)) {
-    console.log('plain Kamailio stateful proxy: not installed (Debian package kamailio), no comparison');
+  try {
+    // The peer is installed from Debian's packages like sipp, so that every run prints the ratio.
+    ensureDebianBinary([KAMAILIO], ['kamailio']);
+  } catch (error) {
+    console.log(`plain Kamailio stateful proxy: cannot be installed (Debian package kamailio: ${(error as Error).message}), no comparison`);
     return null;
   }
   const [port, trunkPort] = [await freePort(), await freePort()];

@@ -13,10 +13,12 @@ import { logAction, type Actor } from './storage/admin-log';
 import { connect, migrate, type Db } from './storage/db';
 import { createBrand, createCallerNumber, createCampaign, createTenant, setTenantVerification, updateCallerNumber } from './storage/entities';
 import { createBan, listBans, revokeBan } from './storage/bans';
+import { addTenantGroupMember, createTenantGroup, listTenantGroups } from './storage/tenant-groups';
 import { createRegistration } from './storage/registrations';
 import { importRegistry, type ImportProgress } from './storage/registry';
 import { isCalendarDate } from './reassigned/format';
 import { importReassigned } from './reassigned/import';
+import { REGISTRY_FORMATS, type RegistryFormat } from './registries/parse';
 import { addSipDialer, listSipDialers, removeSipDialer } from './storage/sip-dialers';
 import { createSipAccount, listSipAccounts, revokeSipAccount, rotateSipAccount } from './storage/sip-accounts';
 import { serve } from './serve';
@@ -46,6 +48,7 @@ Usage: callgate <command> [options]     (configuration from the environment: see
                                           prints the token and its id (jti); ttl at most TOKEN_MAX_SECONDS_<ROLE>
   token revoke --jti ID [--by WHO]        refuse that token on every instance from now on
   registry import --list ID --name N --date YYYY-MM-DD --file PATH [--country CC] [--calling-code 86]
+                  [--format auto|plain|csv]    csv: number,registration date a line (see README)
   reassigned import --as-of YYYY-MM-DD --file PATH [--coverage-from YYYY-MM-DD]
                   FCC Reassigned Numbers Database disconnect data, lines of number,disconnect_date
   user create --username U --role compliance|auditor|admin [--tenant T] [--name "Full Name"]
@@ -55,6 +58,11 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   ban add --region US-LA --from YYYY-MM-DD --to YYYY-MM-DD --reason TEXT --by WHO
   ban list
   ban revoke --id BAN --by WHO
+  group create --name N --evidence JSON --by WHO
+                                          a group of affiliates under common control
+  group add --id G --tenant T --evidence JSON --by WHO
+                                          where a pack says so, refusals given to one member bind the others
+  group list
   audit export [--from ISO] [--to ISO] [--tenant T] [--callee +86…] [--campaign C] [--types t1,t2]
                [--format ndjson|csv] [--pseudonymise] [--by WHO]
                                           write an export and its signed manifest under DATA_DIR/exports
@@ -286,11 +294,13 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         if (Number.isNaN(listDate)) throw new UsageError('--date must be the registry date, YYYY-MM-DD');
         const file = need(o, 'file');
         if (!fs.existsSync(file)) throw new UsageError(`no file ${file}`);
+        const format = (o.format ?? 'auto') as RegistryFormat;
+        if (!REGISTRY_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REGISTRY_FORMATS.join(', ')}`);
         const result = await importRegistry(
           db,
           { listId: need(o, 'list'), name: need(o, 'name'), country: o.country ?? null, listDate },
           fs.createReadStream(file),
-          { defaultCallingCode: o['calling-code'] ?? null, onProgress: reportImportProgress },
+          { defaultCallingCode: o['calling-code'] ?? null, format, onProgress: reportImportProgress },
         );
         process.stderr.write('\n');
         await logAction(db, operator(o), 'cli registry import', result.listId, result, null);
@@ -342,6 +352,20 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
         await logAction(db, operator(o), 'cli ban revoke', ban.id, { region: ban.region }, null);
         print(ban);
       });
+    case 'group create':
+      return withDb(config, async (db) => {
+        const group = await createTenantGroup(db, { name: need(o, 'name'), evidence: (need(o, 'evidence'), json(o, 'evidence')) }, need(o, 'by'));
+        await logAction(db, operator(o), 'cli group create', group.id, { name: group.name }, null);
+        print(group);
+      });
+    case 'group add':
+      return withDb(config, async (db) => {
+        const group = await addTenantGroupMember(db, need(o, 'id'), { tenantId: need(o, 'tenant'), evidence: (need(o, 'evidence'), json(o, 'evidence')) }, need(o, 'by'));
+        await logAction(db, operator(o), 'cli group add', group.id, { tenantId: o.tenant }, o.tenant ?? null);
+        print(group);
+      });
+    case 'group list':
+      return withDb(config, async (db) => print(await listTenantGroups(db)));
     case 'sip-dialer add':
       return withDb(config, async (db) => {
         const dialer = await addSipDialer(db, { tenantId: need(o, 'tenant'), source: need(o, 'source'), defaultCampaignId: o.campaign ?? null, description: o.description ?? null }, operator(o).subject);

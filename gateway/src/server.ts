@@ -23,8 +23,10 @@ import { optOutRoutes } from './api/routes/opt-outs';
 import { registryRoutes } from './api/routes/registries';
 import { reassignedRoutes } from './api/routes/reassigned';
 import { callingBanRoutes } from './api/routes/calling-bans';
+import { tenantGroupRoutes } from './api/routes/tenant-groups';
 import { registrationRoutes } from './api/routes/registrations';
 import { relationshipRoutes } from './api/routes/relationships';
+import { calleeLocationRoutes } from './api/routes/callee-locations';
 import { sipAccountRoutes } from './api/routes/sip-accounts';
 import { sipDialerRoutes } from './api/routes/sip-dialers';
 import { tenantRoutes } from './api/routes/tenants';
@@ -76,7 +78,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(auth, { secret: gate.signingSecret, db: gate.db, doors: gate.config.doors });
   await app.register(evidenceSizeLimit, { maxBytes: gate.config.doors.evidenceMaxBytes });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, reassignedRoutes, callingBanRoutes, registrationRoutes, relationshipRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, reassignedRoutes, callingBanRoutes, tenantGroupRoutes, registrationRoutes, relationshipRoutes, calleeLocationRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
     await app.register(routes);
   }
   return app;

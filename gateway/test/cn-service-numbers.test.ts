@@ -10,8 +10,8 @@ for (const engine of ENGINES) {
     let gw: TestGateway;
     let world: World;
     let numberId: string;
-    const campaign = async (purpose: string) =>
-      (await gw.ok('/v1/campaigns', world.compliance, { brandId: world.brandId, name: purpose, purpose, policyPack: 'cn', dialingMode: 'agent', callerNumberIds: [numberId] })).id as string;
+    const campaign = async (purpose: string, recordingRetentionDays: number | null = 30) =>
+      (await gw.ok('/v1/campaigns', world.compliance, { brandId: world.brandId, name: purpose, purpose, policyPack: 'cn', dialingMode: 'agent', callerNumberIds: [numberId], recordingRetentionDays })).id as string;
     const decide = async (campaignId: string, callee: string) => (await gw.call('POST', '/v1/decisions', world.dialer, { campaignId, callee, caller: BANK })).json();
 
     before(async () => {
@@ -40,6 +40,21 @@ for (const engine of ENGINES) {
       await gw.consent(world, callee, { purpose: 'service' });
       const answer = await decide(await campaign('service'), callee);
       assert.equal(answer.allow, true, JSON.stringify(answer.reasons));
+    });
+
+    it('a service call-back from the 95 number for a campaign keeping recordings 29 days is refused; not saying, or 30 days, it is allowed', async () => {
+      const callee = '+8613800138903';
+      await gw.consent(world, callee, { purpose: 'service' });
+      const short = await campaign('service', 29);
+      const denied = await decide(short, callee);
+      assert.deepEqual(denied.reasons.map((r: { code: string; rule: string }) => [r.code, r.rule]), [['RECORDING_RETENTION_TOO_SHORT', 'CN-RECORDING-RETENTION']]);
+      assert.match(denied.reasons[0].message, /29 days; at least 30/);
+      const unstated = await decide(await campaign('service', null), callee);
+      assert.equal(unstated.allow, true, JSON.stringify(unstated.reasons));
+      const changed = await gw.ok(`/v1/campaigns/${short}/recording-retention`, world.compliance, { recordingRetentionDays: 30 }, 200);
+      assert.equal(changed.recordingRetentionDays, 30);
+      const allowed = await decide(short, callee);
+      assert.equal(allowed.allow, true, JSON.stringify(allowed.reasons));
     });
 
     it('a marketing call showing the 95 number is refused, with the rule and its citation', async () => {

@@ -150,6 +150,22 @@ describe('decision engine', () => {
       assert.deepEqual(codes(decide(call(), goodFacts({ optOuts: [optOut('tenant', 't2')] }), CN, BEIJING_MORNING)), []);
       assert.deepEqual(codes(decide(call(), goodFacts({ optOuts: [optOut('all', null)] }), CN, BEIJING_MORNING)), ['OPTED_OUT']);
     });
+    it('a refusal widened for its own purpose only stops calls of another purpose from the date the pack widens it, not before', () => {
+      const dated = withParams(CN, 'CN-REFUSAL-IMMEDIATE', { scopeFloor: 'tenant', purposes: 'same', widenings: [{ from: '2026-03-11', purposes: 'all' }] });
+      const otherPurpose = { ...optOut('campaign'), purpose: 'finance' };
+      assert.deepEqual(codes(decide(call(), goodFacts({ optOuts: [otherPurpose] }), dated, BEIJING_MORNING)), [], 'the day before: another purpose is not reached');
+      assert.deepEqual(codes(decide(call(), goodFacts({ optOuts: [{ ...otherPurpose, purpose: 'insurance' }] }), dated, BEIJING_MORNING)), ['OPTED_OUT'], 'the same purpose is');
+      assert.deepEqual(codes(decide(call(), goodFacts({ optOuts: [otherPurpose] }), dated, BEIJING_MORNING + 24 * HOUR)), ['OPTED_OUT'], 'from the date: every purpose');
+    });
+    it("an affiliate's refusal stops this tenant only where the pack's reach is the group, and the reason names the affiliate", () => {
+      const group = { id: 'g1', name: 'Example Holdings', members: [{ tenantId: 't1', name: 'Example Insurance' }, { tenantId: 't2', name: 'Example Wealth' }] };
+      const facts = goodFacts({ optOuts: [optOut('tenant', 't2')], group });
+      const d = decide(call(), facts, withParams(CN, 'CN-REFUSAL-IMMEDIATE', { scopeFloor: 'group' }), BEIJING_MORNING);
+      assert.deepEqual(codes(d), ['OPTED_OUT']);
+      assert.match(d.reasons[0].message, /to Example Wealth \(affiliate in group Example Holdings\).*receipt o1/);
+      assert.deepEqual(codes(decide(call(), facts, withParams(CN, 'CN-REFUSAL-IMMEDIATE', { scopeFloor: 'tenant' }), BEIJING_MORNING)), []);
+      assert.deepEqual(codes(decide(call(), { ...facts, group: null }, withParams(CN, 'CN-REFUSAL-IMMEDIATE', { scopeFloor: 'group' }), BEIJING_MORNING)), [], 'no group: no affiliate');
+    });
     it('a refusal stored with a clock slightly ahead of this instance still blocks', () => {
       const ahead = { ...optOut('tenant'), effectiveAt: BEIJING_MORNING + 5000 };
       assert.deepEqual(codes(decide(call(), goodFacts({ optOuts: [ahead] }), CN, BEIJING_MORNING)), ['OPTED_OUT']);

@@ -92,8 +92,8 @@ for (const engine of ENGINES) {
       }
       const stats = await campaignOutcomes(gw.gate.db, [world.campaignId], [86400, 60], Date.now() + 1);
       assert.deepEqual(stats.get(world.campaignId), [
-        { windowSeconds: 86400, live: 2, abandoned: 1 },
-        { windowSeconds: 60, live: 2, abandoned: 1 },
+        { windowSeconds: 86400, live: 2, abandoned: 1, abandonedWithoutMessage: 0, abandonedUnreported: 1 },
+        { windowSeconds: 60, live: 2, abandoned: 1, abandonedWithoutMessage: 0, abandonedUnreported: 1 },
       ]);
       const abandoned = await abandonedCallsTo(gw.gate.db, callees, Date.now() - 3_600_000);
       assert.deepEqual([...abandoned.keys()], [callees[1]]);

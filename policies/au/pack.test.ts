@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { numberInfo } from '../../gateway/src/numbers/phone';
 import { consentFacts } from '../../gateway/test/support/facts';
-import { at, judge } from '../../gateway/test/support/packs';
+import { at, judge, registrationStart } from '../../gateway/test/support/packs';
 
 const SYDNEY = '+61289876543';
 const BRISBANE = '+61731234567'; // QLD: no DST
@@ -57,5 +57,14 @@ describe('AU pack', () => {
     assert.deepEqual(judge(SYDNEY, noon, { listed: ['au-dncr'], facts: { consents: lapsed } }).rules, ['AU-DNCR']);
     const withPeriod = [consentFacts({ obtainedAt: noon - 200 * DAY, expiresAt: noon + DAY })];
     assert.deepEqual(judge(SYDNEY, noon, { listed: ['au-dncr'], facts: { consents: withPeriod } }).codes, [], 'a stated period stands');
+  });
+
+  it('DNCR: telemarketers have 30 days to recognise a registration; a list without dates binds at once', () => {
+    const registered = registrationStart('2026-02-10');
+    const noon = (day: string) => at(`${day}T12:00:00+11:00`);
+    assert.ok(noon('2026-03-11') < registered + 30 * DAY && noon('2026-03-12') >= registered + 30 * DAY);
+    assert.deepEqual(judge(SYDNEY, noon('2026-03-11'), { listed: ['au-dncr'], registeredOn: '2026-02-10' }).codes, []);
+    assert.deepEqual(judge(SYDNEY, noon('2026-03-12'), { listed: ['au-dncr'], registeredOn: '2026-02-10' }).rules, ['AU-DNCR']);
+    assert.deepEqual(judge(SYDNEY, noon('2026-03-11'), { listed: ['au-dncr'] }).rules, ['AU-DNCR']);
   });
 });

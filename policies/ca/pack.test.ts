@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { numberInfo } from '../../gateway/src/numbers/phone';
-import { at, judge } from '../../gateway/test/support/packs';
+import { at, judge, registrationStart } from '../../gateway/test/support/packs';
+
+const DAY = 86_400_000;
 
 const TORONTO = '+14165550123';
 const THUNDER_BAY = '+18075550123'; // ON 807: Eastern and Central
@@ -34,6 +36,15 @@ describe('CA pack', () => {
     assert.deepEqual(judge(TORONTO, noon, { listed: ['ca-dncl'] }).rules, ['CA-DNCL']);
     assert.deepEqual(judge(TORONTO, noon, { ageDays: 31 }).codes, []);
     assert.deepEqual(judge(TORONTO, noon, { ageDays: 32 }).codes, ['REGISTRY_STALE']);
+  });
+
+  it('National DNCL: a registration becomes effective 31 days after it; a list without dates binds at once', () => {
+    const registered = registrationStart('2026-02-10');
+    const noon = (day: string) => at(`${day}T12:00:00-05:00`);
+    assert.ok(noon('2026-03-11') < registered + 31 * DAY && noon('2026-03-12') >= registered + 31 * DAY);
+    assert.deepEqual(judge(TORONTO, noon('2026-03-11'), { listed: ['ca-dncl'], registeredOn: '2026-02-10' }).codes, []);
+    assert.deepEqual(judge(TORONTO, noon('2026-03-12'), { listed: ['ca-dncl'], registeredOn: '2026-02-10' }).rules, ['CA-DNCL']);
+    assert.deepEqual(judge(TORONTO, noon('2026-03-11'), { listed: ['ca-dncl'] }).rules, ['CA-DNCL']);
   });
 
   it('ADAD (recorded or AI voice) needs express consent naming it', () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { consentFacts } from '../../gateway/test/support/facts';
-import { at, judge, policyFor } from '../../gateway/test/support/packs';
+import { at, judge, policyFor, registrationStart } from '../../gateway/test/support/packs';
+
+const DAY = 86_400_000;
 
 const LONDON = '+442079460000';
 const NOON = at('2026-03-10T12:00:00Z');
@@ -19,6 +21,17 @@ describe('UK pack', () => {
     assert.deepEqual(listed.reasons.map((r) => [r.rule, r.citation]), [['UK-TPS', 'Privacy and Electronic Communications Regulations 2003 reg 21(1)(b), (3), (4)']]);
     assert.deepEqual(judge(LONDON, NOON, { ageDays: 28 }).codes, []);
     assert.deepEqual(judge(LONDON, NOON, { ageDays: 29 }).rules, ['UK-TPS', 'UK-CTPS']);
+  });
+
+  it('TPS grace (reg 21(3)): a number registered 27 days 23:59 before the call is not yet binding, at 28 days it is; a list without dates binds at once', () => {
+    // A registration day is counted from its earliest start anywhere, so the grace never ends late.
+    const registered = registrationStart('2026-02-10');
+    const inGrace = registered + 28 * DAY - 60_000;
+    assert.deepEqual(judge(LONDON, inGrace, { listed: ['uk-tps'], registeredOn: '2026-02-10' }).codes, []);
+    assert.deepEqual(judge(LONDON, registered + 28 * DAY, { listed: ['uk-tps'], registeredOn: '2026-02-10' }).rules, ['UK-TPS']);
+    assert.deepEqual(judge(LONDON, inGrace, { listed: ['uk-tps'] }).rules, ['UK-TPS'], 'no registration date known');
+    assert.deepEqual(judge(LONDON, inGrace, { listed: ['uk-ctps'], registeredOn: '2026-02-10' }).codes, [], 'CTPS alike');
+    assert.deepEqual(judge(LONDON, registered + 28 * DAY, { listed: ['uk-ctps'], registeredOn: '2026-02-10' }).rules, ['UK-CTPS']);
   });
 
   it('a subscriber who said they do not object may be called despite TPS (reg 21(4)), until they withdraw it', () => {

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { numberInfo } from '../../gateway/src/numbers/phone';
 import { consentFacts } from '../../gateway/test/support/facts';
-import { at, judge, policyFor } from '../../gateway/test/support/packs';
+import { at, judge, policyFor, registrationStart } from '../../gateway/test/support/packs';
+
+const DAY = 86_400_000;
 
 const MIAMI = '+13055551234'; // FL, Eastern
 const PANHANDLE = '+18502223333'; // FL 850: Eastern and Central
@@ -90,6 +92,15 @@ describe('US pack (federal, composed with the state overlays)', () => {
     assert.deepEqual(judge(NEW_YORK, now, { facts: { registries: [] } }).codes, ['REGISTRY_STALE']);
   });
 
+  it('National DNC: a number registered fewer than 31 days before the call may be absent from a lawful copy, so it binds from then; a list without dates binds at once', () => {
+    const registered = registrationStart('2026-02-10');
+    const noon = (day: string) => at(`${day}T12:00:00-05:00`);
+    assert.ok(noon('2026-03-11') < registered + 31 * DAY && noon('2026-03-12') >= registered + 31 * DAY);
+    assert.deepEqual(judge(NEW_YORK, noon('2026-03-11'), { listed: ['us-national-dnc'], registeredOn: '2026-02-10' }).codes, []);
+    assert.deepEqual(judge(NEW_YORK, noon('2026-03-12'), { listed: ['us-national-dnc'], registeredOn: '2026-02-10' }).rules, ['US-NATIONAL-DNC']);
+    assert.deepEqual(judge(NEW_YORK, noon('2026-03-11'), { listed: ['us-national-dnc'] }).rules, ['US-NATIONAL-DNC']);
+  });
+
   it('consent for this brand and purpose waives the registry', () => {
     const now = at('2026-03-10T12:00:00-04:00');
     const consents = [consentFacts({ obtainedAt: now - 86_400_000, expiresAt: null })];
@@ -121,7 +132,7 @@ describe('US operator bans', () => {
   const emergency = [{ id: 'e1', region: 'US-LA', startsOn: '2026-08-29', endsOn: '2026-08-31', reason: 'Louisiana state of emergency (La. R.S. 45:844.31)' }];
 
   it('a state of emergency entered for Louisiana denies calls there on its local dates, and only there', () => {
-    const during = judge(NEW_ORLEANS, at('2026-08-31T20:59:59-05:00'), { facts: { bans: emergency } }).decision;
+    const during = judge(NEW_ORLEANS, at('2026-08-31T19:59:59-05:00'), { facts: { bans: emergency } }).decision; // Louisiana's own window ends at 20:00
     assert.deepEqual(during.reasons.map((r) => [r.code, r.rule]), [['HOLIDAY', 'GATEWAY-BAN-e1']]);
     assert.match(during.reasons[0].message, /state of emergency/);
     assert.equal(during.nextAllowedAt, at('2026-09-01T08:00:00-05:00'));

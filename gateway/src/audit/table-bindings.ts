@@ -153,13 +153,15 @@ const outcomes: Binding = {
     { column: 'duration_seconds', kind: 'int' },
     { column: 'refused', kind: 'bool' },
     { column: 'opt_out_id', kind: 'text' },
+    { column: 'answer_machine', kind: 'bool' },
+    { column: 'info_message', kind: 'bool' },
   ],
   // The dialer's completion of a row signalling wrote is its final state.
   latest: (events) => [...events].reverse().find((e) => (e.payload as Json | null)?.completes !== undefined) ?? last(events),
   idOf: (p) => (p as Json).outcome?.decision_id,
   expected(p) {
     const o = (p as Json).outcome;
-    return { tenant_id: o.tenant_id, outcome: o.outcome, ended_at: o.ended_at, duration_seconds: o.duration_seconds, refused: o.refused, opt_out_id: o.opt_out_id };
+    return { tenant_id: o.tenant_id, outcome: o.outcome, ended_at: o.ended_at, duration_seconds: o.duration_seconds, refused: o.refused, opt_out_id: o.opt_out_id, answer_machine: o.answer_machine ?? null, info_message: o.info_message ?? null };
   },
 };
 

@@ -181,14 +181,15 @@ export class DecisionService {
     const started = process.hrtime.bigint();
     // The input is captured before the decision so it shows the history as the engine saw it.
     const input = structuredInput(resolved);
-    const decision = decide(resolved.call, resolved.facts, resolved.policy, now);
+    const { location, ...decision } = decide(resolved.call, resolved.facts, resolved.policy, now);
     return {
       ...decision,
       id: newId('dec'),
       decidedAt: now,
       instanceId: this.options.instanceId,
       call: resolved.call,
-      input,
+      // Where the callee was taken to be is part of what the engine saw, on the trail with the facts.
+      input: { ...input, location },
       timing: { queuedUs: micros(pending.queuedAt, started), engineUs: micros(started), batchSize },
     };
   }

@@ -9,8 +9,11 @@ export interface RuleContext {
   facts: Facts;
   policy: CompiledPolicy;
   now: number;
+  /** The callee where they are judged to be: the number's candidates, or a known location (location.ts). */
   callee: NumberInfo;
   caller: NumberInfo | null;
+  /** Zones judged besides the callee's, when a known location is one more candidate (most_restrictive). */
+  extraZones?: string[];
 }
 
 /** One failing check. `retryAt` is set when waiting until then would clear it. */

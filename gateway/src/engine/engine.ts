@@ -2,6 +2,7 @@ import { numberInfo, type NumberInfo } from '../numbers/phone';
 import type { CallingHoursRule, Citation, CompiledPolicy, PackRule, RuleKind } from '../policy/types';
 import { pass, type Finding, type RuleCheck, type RuleContext } from './context';
 import { localIsoDate } from './calendar';
+import { locationNote, placeCallee } from './location';
 import { REASONS } from './reasons';
 import { abandonment } from './rules/abandonment';
 import { callingHours } from './rules/calling-hours';
@@ -9,6 +10,7 @@ import { consent } from './rules/consent';
 import { frequencyCap } from './rules/frequency-cap';
 import { callerId, localPresence, rotation, tenantVerification, virtualOperator } from './rules/identity';
 import { optOut } from './rules/opt-out';
+import { recordingRetention } from './rules/recording-retention';
 import { registration } from './rules/registration';
 import { registry } from './rules/registry';
 import { serviceNumber } from './rules/service-number';
@@ -30,6 +32,7 @@ const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
   registration,
   abandonment,
   reassignedNumbers,
+  recordingRetention,
 };
 
 /** Gateway-level checks that no pack can switch off. */
@@ -166,7 +169,8 @@ function describeCallee(call: CallInput): NumberInfo {
  */
 export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, now: number): Decision {
   const caller = call.caller ? numberInfo(call.caller) : null;
-  const ctx: RuleContext = { call, facts, policy, now, callee: describeCallee(call), caller };
+  const placed = placeCallee(describeCallee(call), call, facts, policy);
+  const ctx: RuleContext = { call, facts, policy, now, callee: placed.callee, caller, extraZones: placed.extraZones };
   const today = localIsoDate(now, policy.pack.timeZone ?? 'UTC');
   const rules = [
     ...policy.pack.rules.filter((rule) => inForce(rule, today) && reachesCallee(rule, ctx.callee)),
@@ -177,7 +181,8 @@ export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, no
   for (const rule of rules) {
     for (const finding of runRule(rule, ctx)) {
       findings.push(finding);
-      reasons.push({ code: finding.code, rule: rule.id, message: finding.message + candidateNote(rule, ctx.callee) + (rule.id.startsWith('GATEWAY-BAN-') ? `: ${rule.title}` : ''), citation: formatCitation(rule.citation) });
+      const where = rule.kind === 'callingHours' || rule.regions ? locationNote(placed.location) : '';
+      reasons.push({ code: finding.code, rule: rule.id, message: finding.message + candidateNote(rule, ctx.callee) + where + (rule.id.startsWith('GATEWAY-BAN-') ? `: ${rule.title}` : ''), citation: formatCitation(rule.citation) });
     }
   }
   const onlyTimeBased = reasons.length > 0 && reasons.every((r) => REASONS[r.code].timeBased);
@@ -187,6 +192,7 @@ export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, no
     nextAllowedAt: onlyTimeBased ? nextAllowedAt(rules, ctx, findings) : null,
     policyRevision: policy.revisionId,
     ruleIds: [GATEWAY_RULES.campaign.id, GATEWAY_RULES.coverage.id, ...rules.map((r) => r.id)],
+    location: placed.location,
   };
 }
 

@@ -31,6 +31,10 @@ export const REASONS = {
   HOLIDAY: { timeBased: true, summary: 'No calls on this holiday' },
   ABANDONMENT_RATE_EXCEEDED: { timeBased: false, summary: "The campaign's abandoned-call rate is above the limit: no more calls in modes that can abandon" },
   ABANDONED_CALL_REDIAL: { timeBased: true, summary: 'The callee had an abandoned call: no repeat without a guaranteed live agent until the wait is over' },
+  ANSWER_MACHINE_REDIAL: { timeBased: true, summary: 'Answer-machine detection fired on a call to the callee: no repeat without a guaranteed live agent until the wait is over' },
+  ABANDONED_WITHOUT_MESSAGE: { timeBased: false, summary: "The campaign's abandoned calls lacked the information message: no more calls in modes that can abandon" },
+  CALLER_ID_NOT_RETURNABLE: { timeBased: false, summary: 'The display number is not recorded as taking return calls (or do-not-call requests) as the pack requires' },
+  RECORDING_RETENTION_TOO_SHORT: { timeBased: false, summary: 'The campaign keeps its call recordings for less than the pack requires, or does not say' },
   SELLER_NOT_REGISTERED: { timeBased: false, summary: "The calling enterprise holds no valid registration required in the callee's state" },
   GATEWAY_UNAVAILABLE: { timeBased: false, summary: 'The gateway could not decide (database unreachable): fail closed' },
 } as const;

@@ -4,11 +4,31 @@ import type { ReassignedFacts } from '../reassigned/types';
 export const DIALING_MODES = ['agent', 'predictive', 'prerecorded', 'ai_voice'] as const;
 export type DialingMode = (typeof DIALING_MODES)[number];
 
-export const OPT_OUT_SCOPES = ['campaign', 'brand', 'tenant', 'all'] as const;
+/** Narrowest first: a group is the tenant and its affiliates under common control. */
+export const OPT_OUT_SCOPES = ['campaign', 'brand', 'tenant', 'group', 'all'] as const;
 export type OptOutScope = (typeof OPT_OUT_SCOPES)[number];
 
 export const VERIFICATION_STATUSES = ['unverified', 'pending', 'verified', 'rejected', 'revoked'] as const;
 export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+
+/** Where a known location of the callee came from. */
+export const LOCATION_SOURCES = ['customer_record', 'dialer', 'callee', 'other'] as const;
+export type LocationSource = (typeof LOCATION_SOURCES)[number];
+
+/**
+ * Where the callee is known to be (their address on file, what they said), as opposed to where their
+ * number suggests. A postal code is recorded but never used: no mapping to zones is held.
+ */
+export interface KnownLocation {
+  /** ISO 3166-2, e.g. "US-CA". */
+  subdivision?: string;
+  postalCode?: string;
+  /** IANA zone, e.g. "America/Los_Angeles". */
+  timeZone?: string;
+  source: LocationSource;
+  /** When the location was observed (epoch ms), for a stored callee record. */
+  observedAt?: number;
+}
 
 /** What the dialer asks: may this call be placed? */
 export interface CallInput {
@@ -21,6 +41,8 @@ export interface CallInput {
    * add demands: the call is judged under the campaign's own mode and under this one (see engine.ts).
    */
   mode?: DialingMode;
+  /** Where the callee is known to be, when the dialer knows (see engine/location.ts). */
+  calleeLocation?: KnownLocation;
 }
 
 export interface TenantFacts {
@@ -38,6 +60,8 @@ export interface CampaignFacts {
   /** Every pack the campaign names (a call centre dialling several countries); policyPack is the first. */
   policyPacks?: string[];
   status: 'active' | 'paused' | 'closed';
+  /** How many days the campaign keeps its call recordings; null or absent: not stated. */
+  recordingRetentionDays?: number | null;
 }
 
 export interface CallerNumberFacts {
@@ -49,6 +73,10 @@ export interface CallerNumberFacts {
   lineType: string;
   realNameProof: boolean;
   region: string | null;
+  /** Whether a callee calling the number back reaches the caller; null or absent: not stated. */
+  acceptsReturnCalls?: boolean | null;
+  /** Whether a do-not-call request can be made by calling the number; null or absent: not stated. */
+  acceptsOptOutRequests?: boolean | null;
 }
 
 export interface ConsentFacts {
@@ -69,6 +97,15 @@ export interface OptOutFacts {
   brandId: string | null;
   campaignId: string | null;
   effectiveAt: number;
+  /** The purpose of the campaign the refusal was given to; null or absent: given for every purpose. */
+  purpose?: string | null;
+}
+
+/** The group of affiliates the calling tenant belongs to, as the operator entered it. */
+export interface GroupFacts {
+  id: string;
+  name: string;
+  members: { tenantId: string; name: string }[];
 }
 
 export interface RegistryFacts {
@@ -76,6 +113,11 @@ export interface RegistryFacts {
   /** The date the registry published this copy; null when no copy was ever loaded. */
   listDate: number | null;
   listed: boolean;
+  /**
+   * The day (YYYY-MM-DD) the registry says the listed callee registered, when its list publishes
+   * dates; absent otherwise, and then the number binds at once.
+   */
+  registeredOn?: string;
   /** A newer copy exists than this instance holds and none is held yet: judged as missing. */
   pending?: boolean;
 }
@@ -134,6 +176,8 @@ export interface Facts {
   callerInCampaign: boolean;
   consents: ConsentFacts[];
   optOuts: OptOutFacts[];
+  /** The calling tenant's group of affiliates; null or absent: none. */
+  group?: GroupFacts | null;
   registries: RegistryFacts[];
   /** Attempts toward the callee by every tenant, newest first. */
   calleeAttempts: AttemptFacts[];
@@ -151,6 +195,10 @@ export interface Facts {
   abandonedCalls?: AttemptFacts[];
   /** The Reassigned Numbers Database answer for the callee, read only when a rule needs it. */
   reassigned?: ReassignedFacts;
+  /** The tenant's stored record of where the callee is, newest observation; absent in older records. */
+  calleeLocation?: KnownLocation | null;
+  /** Calls to this callee by any tenant where answer-machine detection fired, newest first, within the packs' waits. */
+  machineCalls?: AttemptFacts[];
 }
 
 export interface CampaignOutcomeFacts {
@@ -158,6 +206,10 @@ export interface CampaignOutcomeFacts {
   /** Answered plus abandoned: every call a person picked up. */
   live: number;
   abandoned: number;
+  /** Abandoned calls the dialer reported as without the information message; absent in older records. */
+  abandonedWithoutMessage?: number;
+  /** Abandoned calls for which the dialer did not say whether the message played. */
+  abandonedUnreported?: number;
 }
 
 export interface Reason {
@@ -175,4 +227,20 @@ export interface Decision {
   policyRevision: string;
   /** Every rule evaluated, in order. */
   ruleIds: string[];
+  /** Where the callee was judged to be, and on what basis (see engine/location.ts). */
+  location?: LocationFacts;
+}
+
+/** Where a decision took the callee to be: from the number alone, a known location, or both. */
+export interface LocationFacts {
+  basis: 'number' | 'known_location' | 'known_location_and_number';
+  /** The pack's setting that combined them. */
+  rule: 'known_location_decides' | 'most_restrictive';
+  /** The known location used, and whether it came with the call or from the tenant's callee record. */
+  known?: KnownLocation & { origin: 'call' | 'callee_record' };
+  /** Zones judged; empty: the number has none and each hours rule's fallback zones are judged. */
+  timeZones: string[];
+  subdivisions: string[];
+  /** A postal code is recorded with the location and never used to place the callee. */
+  postalCodeUsed?: false;
 }

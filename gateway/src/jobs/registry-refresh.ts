@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError } from '../config';
 import type { RegistryStore } from '../registries/store';
 import type { Db } from '../storage/db';
+import { REGISTRY_FORMATS, type RegistryFormat } from '../registries/parse';
 import { importRegistry } from '../storage/registry';
 
 /** A registry the gateway fetches on a schedule: a local file or an http(s) address. */
@@ -13,6 +14,8 @@ export interface RegistrySource {
   name: string;
   country?: string;
   callingCode?: string;
+  /** auto (default), plain or csv: see the registry file formats in the README. */
+  format?: RegistryFormat;
   /** file:///path/to/list.txt, /path/to/list.txt or https://… */
   source: string;
   /** node-cron expression, e.g. "0 3 * * *" for 03:00 every day. */
@@ -34,6 +37,7 @@ export function readRegistrySources(file: string): RegistrySource[] {
     if (typeof s.name !== 'string' || !s.name) throw new ConfigError(`${where}: name is required`);
     if (typeof s.source !== 'string' || !s.source) throw new ConfigError(`${where}: source (a file path or an http(s) address) is required`);
     if (typeof s.schedule !== 'string' || !cron.validate(s.schedule)) throw new ConfigError(`${where}: schedule must be a cron expression, got ${JSON.stringify(s.schedule)}`);
+    if (s.format !== undefined && !REGISTRY_FORMATS.includes(s.format)) throw new ConfigError(`${where}: format must be one of ${REGISTRY_FORMATS.join(', ')}`);
     if (s.callingCode !== undefined && !/^[1-9]\d{0,2}$/.test(s.callingCode)) throw new ConfigError(`${where}: callingCode must be digits, e.g. "1"`);
     return s as RegistrySource;
   });
@@ -71,6 +75,7 @@ export async function refreshRegistry(db: Db, store: RegistryStore, source: Regi
   const listDate = Date.parse(new Date(opened.listDate).toISOString().slice(0, 10));
   const result = await importRegistry(db, { listId: source.listId, name: source.name, country: source.country ?? null, listDate }, opened.stream, {
     defaultCallingCode: source.callingCode ?? null,
+    format: source.format,
     onProgress: (p) => log.info({ listId: source.listId, ...p }, 'registry refresh progress'),
   });
   await store.sync();

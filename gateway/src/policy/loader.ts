@@ -4,6 +4,7 @@ import path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { IANAZone } from 'luxon';
 import { projectRoot } from '../paths';
+import { reachOrderProblems } from './opt-out-reach';
 import type { CompiledPolicy, FactNeeds, PackRule, PolicyPack } from './types';
 
 export class PolicyError extends Error {
@@ -35,7 +36,7 @@ function minutes(clock: string): number {
 
 /** What the schema cannot say: unique ids, ordered windows, real zones and calendars. */
 function semanticProblems(pack: PolicyPack): string[] {
-  const problems: string[] = [];
+  const problems: string[] = reachOrderProblems(pack);
   const seen = new Set<string>();
   if (pack.timeZone && !IANAZone.isValidZone(pack.timeZone)) problems.push(`timeZone "${pack.timeZone}" is not an IANA time zone`);
   for (const rule of pack.rules) {
@@ -74,6 +75,7 @@ function lookbacks(rules: PackRule[]) {
   for (const rule of rules) {
     if (rule.kind === 'rotation') calleeLookbackMs = Math.max(calleeLookbackMs, rule.params.windowSeconds * 1000);
     if (rule.kind === 'abandonment') abandonmentWindows.add(rule.params.windowSeconds);
+    if (rule.kind === 'abandonment' && rule.params.withoutMessage) abandonmentWindows.add(rule.params.withoutMessage.windowSeconds);
     if (rule.kind !== 'frequencyCap') continue;
     for (const w of rule.params.windows) {
       if (rule.params.scope === 'caller_number') {
@@ -89,12 +91,18 @@ function lookbacks(rules: PackRule[]) {
 /** Which optional facts the rules read, so storage skips the queries no rule needs. */
 function factNeeds(rules: PackRule[]): FactNeeds {
   let redialLookbackMs = 0;
-  for (const rule of rules) if (rule.kind === 'abandonment') redialLookbackMs = Math.max(redialLookbackMs, (rule.params.redialWaitSeconds ?? 0) * 1000);
+  let machineLookbackMs = 0;
+  for (const rule of rules) {
+    if (rule.kind !== 'abandonment') continue;
+    redialLookbackMs = Math.max(redialLookbackMs, (rule.params.redialWaitSeconds ?? 0) * 1000);
+    machineLookbackMs = Math.max(machineLookbackMs, (rule.params.machineRedialWaitSeconds ?? 0) * 1000);
+  }
   return {
     registrations: rules.some((r) => r.kind === 'registration'),
     relationships: rules.some((r) => r.kind === 'registry' && r.params.lists.some((l) => l.waivedByRelationship !== undefined)),
     redialLookbackMs,
     reassigned: rules.some((r) => r.kind === 'reassignedNumbers'),
+    ...(machineLookbackMs > 0 ? { machineLookbackMs } : {}),
   };
 }
 
@@ -141,6 +149,10 @@ export function composePolicies(parts: CompiledPolicy[]): CompiledPolicy {
     rules: parts.flatMap((p) => p.pack.rules),
   };
   delete pack.composeWith;
+  // A known location decides only when no part of the composition asks for the most restrictive.
+  const settings = parts.map((p) => p.pack.calleeLocation).filter((c) => c !== undefined);
+  if (settings.length > 0) pack.calleeLocation = settings.includes('most_restrictive') ? 'most_restrictive' : 'known_location_decides';
+  else delete pack.calleeLocation;
   return { pack, revisionId: parts.map((p) => p.revisionId).join('&'), ...lookbacks(pack.rules) };
 }
 

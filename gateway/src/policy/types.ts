@@ -39,7 +39,18 @@ export interface HoursWindow {
 export type CapScope = 'callee_per_tenant' | 'callee_all_tenants' | 'caller_number';
 
 export type TenantVerificationRule = RuleBase<'tenantVerification', Record<string, never>>;
-export type CallerIdRule = RuleBase<'callerId', { requireVerified: boolean }>;
+export type CallerIdRule = RuleBase<
+  'callerId',
+  {
+    requireVerified: boolean;
+    /** The number must be recorded as reaching the caller when called back (Ofcom: a returnable CLI). */
+    requireReturnCalls?: boolean;
+    /** The number must be recorded as taking do-not-call requests (47 CFR 64.1601(e)). */
+    requireOptOutRequests?: boolean;
+    /** A number that states neither way fails the duties above (default: only a stated false does). */
+    unstatedFails?: boolean;
+  }
+>;
 export type VirtualOperatorRule = RuleBase<'virtualOperator', { ranges: { prefix: string; confirmed: boolean; note?: string }[] }>;
 export type RotationRule = RuleBase<'rotation', { maxDistinctNumbers: number; windowSeconds: number }>;
 export type LocalPresenceRule = RuleBase<'localPresence', Record<string, never>>;
@@ -56,7 +67,29 @@ export type ConsentRule = RuleBase<
     lapseWithoutPeriodDays?: number;
   }
 >;
-export type OptOutRule = RuleBase<'optOut', { scopeFloor: OptOutScope }>;
+/** Whether a refusal widened by the pack reaches only calls of the purpose it was given for, or every purpose. */
+export type OptOutPurposes = 'same' | 'all';
+export interface OptOutReach {
+  /** The narrowest entity a refusal reaches, whatever narrower scope it was recorded with. */
+  scopeFloor: OptOutScope;
+  /** Absent: all. */
+  purposes?: OptOutPurposes;
+}
+/** From a date on, the reach widens (a rule whose compliance date comes later, like the FCC's revoke-all). */
+export interface OptOutWidening {
+  from: string;
+  scopeFloor?: OptOutScope;
+  purposes?: OptOutPurposes;
+  note?: string;
+}
+export type OptOutRule = RuleBase<'optOut', OptOutReach & { widenings?: OptOutWidening[] }>;
+/** What the law requires a refusal to reach from a date on: no approved change may go below it. */
+export interface OptOutMinimum {
+  from: string;
+  scope: OptOutScope;
+  purposes: OptOutPurposes;
+  citation: Citation;
+}
 export interface RegistryListParams {
   listId: string;
   maxAgeDays: number;
@@ -67,6 +100,11 @@ export interface RegistryListParams {
   consentLapseWithoutPeriodDays?: number;
   /** An established business relationship exempts for this many calendar months after it (US 18/3, CA 18/6). */
   waivedByRelationship?: { transactionMonths: number; inquiryMonths: number };
+  /**
+   * A number registered fewer than this many days before the call does not bind yet (PECR reg 21(3):
+   * 28 days; CA DNCL: 31 days). Only a list with registration dates can honour it.
+   */
+  graceDays?: number;
 }
 export type RegistryRule = RuleBase<'registry', { lists: RegistryListParams[] }>;
 export type FrequencyCapRule = RuleBase<'frequencyCap', { scope: CapScope; windows: CapWindow[] }>;
@@ -83,7 +121,25 @@ export type RegistrationRule = RuleBase<'registration', { authority: string }>;
  * not place more calls in the listed dialing modes; after an abandoned call to a callee, no new
  * call to them in those modes for redialWaitSeconds (an agent-mode call guarantees a live agent).
  */
-export type AbandonmentRule = RuleBase<'abandonment', { maxRate: number; windowSeconds: number; modes: DialingMode[]; redialWaitSeconds?: number }>;
+export type AbandonmentRule = RuleBase<
+  'abandonment',
+  {
+    maxRate: number;
+    windowSeconds: number;
+    modes: DialingMode[];
+    redialWaitSeconds?: number;
+    /** After answer-machine detection fired on a call to a callee, no call to them in these modes for this long. */
+    machineRedialWaitSeconds?: number;
+    /**
+     * Abandoned calls must play the information message: a campaign with more than `max` abandoned
+     * calls without it in the window stops calling in these modes; unreported ones count when told.
+     */
+    withoutMessage?: { max: number; windowSeconds: number; countUnreported: boolean };
+  }
+>;
+
+/** The campaign must keep its call recordings at least minDays; with lineTypes, only calls shown from such numbers. */
+export type RecordingRetentionRule = RuleBase<'recordingRetention', { minDays: number; lineTypes?: string[]; unstatedFails?: boolean }>;
 
 /**
  * A consent obtained on or before the number's most recent permanent disconnection (FCC Reassigned
@@ -106,9 +162,12 @@ export type PackRule =
   | CallingHoursRule
   | RegistrationRule
   | AbandonmentRule
-  | ReassignedNumbersRule;
+  | ReassignedNumbersRule
+  | RecordingRetentionRule;
 
 export type RuleKind = PackRule['kind'];
+
+export type CalleeLocationRule = 'known_location_decides' | 'most_restrictive';
 
 export interface PolicyPack {
   id: string;
@@ -124,6 +183,14 @@ export interface PolicyPack {
    * naming this pack gets their rules too, and the strictest finding of all of them stands.
    */
   composeWith?: string[];
+  /**
+   * How a callee's known location combines with the zones and subdivisions of their number: it
+   * decides where the law speaks of the called party's location (47 CFR 64.1200(c)(1)); otherwise
+   * every candidate binds (absent: most_restrictive).
+   */
+  calleeLocation?: CalleeLocationRule;
+  /** The legal minimum reach of a refusal, dated steps in order; absent: no minimum beyond the rules. */
+  optOutMinimum?: OptOutMinimum[];
   rules: PackRule[];
 }
 
@@ -151,4 +218,6 @@ export interface FactNeeds {
   redialLookbackMs: number;
   /** A reassignedNumbers rule reads the Reassigned Numbers Database answer for the callee. */
   reassigned: boolean;
+  /** How far back an abandonment rule's answer-machine wait looks; 0 or absent: none. */
+  machineLookbackMs?: number;
 }

@@ -7,6 +7,9 @@
  * where its run of low parts starts. A bucket index over the value range (one word per 32 numbers)
  * narrows a lookup to a few neighbouring entries, so it touches two or three cache lines instead of
  * the two dozen of a binary search over tens of millions.
+ *
+ * A list that publishes each number's registration date keeps it in a parallel Uint16Array of days
+ * since 1970 (see ./days): two more bytes a number, only for such lists.
  */
 const TWO_32 = 2 ** 32;
 
@@ -36,7 +39,10 @@ export class NumberSet {
     /** Start of each high part's run in `lows`; one more entry than `highs`, the last = size. */
     private readonly starts: Uint32Array,
     private readonly lows: Uint32Array,
+    /** Registration day of each entry, parallel to `lows`; null for a list without dates. */
+    private readonly days: Uint16Array | null = null,
   ) {
+    if (days && days.length !== lows.length) throw new Error(`a registry of ${lows.length} numbers cannot have ${days.length} dates`);
     const n = lows.length;
     const count = Math.max(1, 2 ** Math.ceil(Math.log2(Math.max(1, n / PER_BUCKET))));
     this.buckets = new Uint32Array(count + 1);
@@ -66,8 +72,8 @@ export class NumberSet {
     return new NumberSet(new Uint32Array(0), new Uint32Array(1), new Uint32Array(0));
   }
 
-  /** From ascending, unique values. */
-  static fromSorted(values: Float64Array): NumberSet {
+  /** From ascending, unique values, and their registration days when the list has them. */
+  static fromSorted(values: Float64Array, days: Uint16Array | null = null): NumberSet {
     const lows = new Uint32Array(values.length);
     const highs: number[] = [];
     const starts: number[] = [];
@@ -81,11 +87,14 @@ export class NumberSet {
       lows[i] = v - high * TWO_32;
     }
     starts.push(values.length);
-    return new NumberSet(Uint32Array.from(highs), Uint32Array.from(starts), lows);
+    return new NumberSet(Uint32Array.from(highs), Uint32Array.from(starts), lows, days);
   }
 
-  /** Concatenates runs decoded from storage chunks, which are in ascending order. */
-  static fromChunks(chunks: Uint8Array[]): NumberSet {
+  /**
+   * Concatenates runs decoded from storage chunks, which are in ascending order, with each chunk's
+   * days (encodeDays) when the list has dates: all chunks or none.
+   */
+  static fromChunks(chunks: Uint8Array[], dayChunks: (Uint8Array | null)[] | null = null): NumberSet {
     let total = 0;
     const decoded = chunks.map((c) => decodeChunk(c));
     for (const d of decoded) total += d.lows.length;
@@ -107,22 +116,39 @@ export class NumberSet {
       at += d.lows.length;
     }
     starts.push(total);
-    return new NumberSet(Uint32Array.from(highs), Uint32Array.from(starts), lows);
+    return new NumberSet(Uint32Array.from(highs), Uint32Array.from(starts), lows, decodeDays(dayChunks, decoded.map((d) => d.lows.length), total));
   }
 
   get size(): number {
     return this.lows.length;
   }
 
+  /** Whether the list carries a registration date per number. */
+  get dated(): boolean {
+    return this.days !== null;
+  }
+
   /** Memory held by the structure's arrays. */
   get bytes(): number {
-    return this.lows.byteLength + this.highs.byteLength + this.starts.byteLength + this.buckets.byteLength;
+    return this.lows.byteLength + this.highs.byteLength + this.starts.byteLength + this.buckets.byteLength + (this.days?.byteLength ?? 0);
   }
 
   hasValue(value: number): boolean {
-    if (!(value >= this.min) || this.lows.length === 0) return false;
+    return this.indexOfValue(value) >= 0;
+  }
+
+  /** The registration day of a listed value (days since 1970, 0 when unknown), or -1 when not listed. */
+  dayOfValue(value: number): number {
+    const i = this.indexOfValue(value);
+    if (i < 0) return -1;
+    return this.days ? this.days[i] : 0;
+  }
+
+  /** Position of the value among the entries, -1 when absent. */
+  private indexOfValue(value: number): number {
+    if (!(value >= this.min) || this.lows.length === 0) return -1;
     const b = Math.floor((value - this.min) / this.width);
-    if (b >= this.buckets.length - 1) return false;
+    if (b >= this.buckets.length - 1) return -1;
     const high = Math.floor(value / TWO_32);
     const low = value - high * TWO_32;
     let lo = 0;
@@ -139,23 +165,23 @@ export class NumberSet {
       if (h < high) lo = mid + 1;
       else hi = mid - 1;
     }
-    return false;
+    return -1;
   }
 
   has(e164: string): boolean {
     return this.hasValue(e164Value(e164));
   }
 
-  private searchRun(from: number, to: number, low: number): boolean {
+  private searchRun(from: number, to: number, low: number): number {
     const lows = this.lows;
     while (from <= to) {
       const mid = (from + to) >>> 1;
       const v = lows[mid];
-      if (v === low) return true;
+      if (v === low) return mid;
       if (v < low) from = mid + 1;
       else to = mid - 1;
     }
-    return false;
+    return -1;
   }
 }
 
@@ -183,4 +209,24 @@ function decodeChunk(bytes: Uint8Array): { runs: Uint32Array; lows: Uint32Array 
   new Uint8Array(words.buffer).set(bytes);
   const runCount = words[0];
   return { runs: words.subarray(1, 1 + runCount * 2), lows: words.subarray(1 + runCount * 2) };
+}
+
+/** Storage of a chunk's registration days: little-endian uint16, one per number, in the chunk's order. */
+export function encodeDays(days: Uint16Array): Buffer {
+  const out = Buffer.alloc(days.length * 2);
+  for (let i = 0; i < days.length; i++) out.writeUInt16LE(days[i], i * 2);
+  return out;
+}
+
+function decodeDays(dayChunks: (Uint8Array | null)[] | null, counts: number[], total: number): Uint16Array | null {
+  if (!dayChunks || dayChunks.every((d) => d === null)) return null;
+  const days = new Uint16Array(total);
+  let at = 0;
+  dayChunks.forEach((bytes, i) => {
+    if (!bytes || bytes.byteLength !== counts[i] * 2) throw new Error(`registry chunk ${i} holds ${counts[i]} numbers and ${bytes ? bytes.byteLength / 2 : 'no'} dates`);
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let j = 0; j < counts[i]; j++) days[at + j] = view.readUInt16LE(j * 2);
+    at += counts[i];
+  });
+  return days;
 }

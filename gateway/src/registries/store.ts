@@ -1,6 +1,7 @@
 import type { RegistryFacts } from '../engine/types';
 import type { Db } from '../storage/db';
 import { loadRegistryVersion, registryVersions, type RegistryVersionRow } from '../storage/registry';
+import { isoOfDay } from './days';
 import { e164Value, NumberSet } from './number-set';
 
 interface Held {
@@ -56,12 +57,16 @@ export class RegistryStore {
     return this.known.map((row) => {
       const held = this.held.get(row.id);
       if (!held) return { listId: row.id, listDate: null, listed: false, pending: true };
-      return { listId: row.id, listDate: held.listDate, listed: held.set.hasValue(value) };
+      const day = held.set.dayOfValue(value);
+      if (day < 0) return { listId: row.id, listDate: held.listDate, listed: false };
+      // Known only when the list publishes dates; without one the number binds at once.
+      const registeredOn = isoOfDay(day);
+      return registeredOn === null ? { listId: row.id, listDate: held.listDate, listed: true } : { listId: row.id, listDate: held.listDate, listed: true, registeredOn };
     });
   }
 
   /** Lists held, for operations: version, size and bytes in memory. */
-  summary(): { listId: string; version: number; entries: number; bytes: number }[] {
-    return [...this.held].map(([listId, h]) => ({ listId, version: h.version, entries: h.set.size, bytes: h.set.bytes }));
+  summary(): { listId: string; version: number; entries: number; dated: boolean; bytes: number }[] {
+    return [...this.held].map(([listId, h]) => ({ listId, version: h.version, entries: h.set.size, dated: h.set.dated, bytes: h.set.bytes }));
   }
 }

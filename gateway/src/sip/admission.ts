@@ -1,7 +1,8 @@
 import type { DecisionRecord } from '../decisions/record';
 import type { AllowedStep, DecisionService } from '../decisions/service';
-import { DIALING_MODES, type CallInput, type DialingMode } from '../engine/types';
+import { DIALING_MODES, type CallInput, type DialingMode, type KnownLocation } from '../engine/types';
 import { AppError } from '../errors';
+import { knownLocationFromHeader } from '../numbers/known-location';
 import { requireValidNumber } from '../numbers/phone';
 import type { SipAccountDirectory } from './auth/accounts';
 import { DialerIdentity } from './auth/identify';
@@ -65,6 +66,8 @@ export class DecisionAdmission implements Admission {
     if (declaredMode !== undefined && !isDialingMode(declaredMode)) {
       return this.refuse(400, 'UNKNOWN_DIALING_MODE', `Bad Request (${this.config.modeHeader} must be one of ${DIALING_MODES.join(', ')})`);
     }
+    const located = this.calleeLocation(invite);
+    if (located instanceof AppError) return this.refuse(400, located.code, `Bad Request (${this.config.locationHeader}: ${located.message.replace(/"/g, "'")})`);
     const dialled = numberFromUri(invite.uri, this.config.defaultRegion);
     let callee: string;
     try {
@@ -94,13 +97,30 @@ export class DecisionAdmission implements Admission {
       : undefined;
     try {
       const call: CallInput = { tenantId: dialer.tenantId, campaignId, callee, caller };
-      record = await this.decisions.decide(declaredMode === undefined ? call : { ...call, mode: declaredMode }, step);
+      if (declaredMode !== undefined) call.mode = declaredMode;
+      if (located) call.calleeLocation = located;
+      record = await this.decisions.decide(call, step);
     } catch (error) {
       if (error instanceof AppError && error.status < 500) return this.refuse(403, error.code, `Forbidden (${error.code})`);
       throw error;
     }
     if (record.allow) return { allow: true, decisionId: record.id, tenantId: dialer.tenantId, headers };
     return { allow: false, decisionId: record.id, ...this.denial(record) };
+  }
+
+  /**
+   * The callee's known location from its header. A malformed one is refused like an unknown mode:
+   * ignored, it would judge the call by the number alone without the dialer knowing.
+   */
+  private calleeLocation(invite: SipMessage): KnownLocation | AppError | undefined {
+    const value = invite.get(this.config.locationHeader)?.trim();
+    if (!value) return undefined;
+    try {
+      return knownLocationFromHeader(value);
+    } catch (error) {
+      if (error instanceof AppError) return error;
+      throw error;
+    }
   }
 
   private denial(record: DecisionRecord): { status: number; reason?: string; headers: [string, string][] } {

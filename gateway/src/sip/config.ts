@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { REASONS } from '../engine/reasons';
+import type { SignalHeaders } from './call-signals';
 import type { Attestation } from './identity/passport';
 import { ALGORITHMS, type DigestAlgorithm } from './auth/digest';
 import { loadTrustedKeys } from './identity/verify';
@@ -31,6 +32,10 @@ export interface SipConfig {
   campaignHeader: string;
   /** The header naming a call's own dialing mode, for campaigns that mix modes. */
   modeHeader: string;
+  /** The header carrying the callee's known location (`subdivision=US-CA;tz=…;source=…`). */
+  locationHeader: string;
+  /** Headers on a BYE or a final response saying whether answer-machine detection fired and the information message played. */
+  signalHeaders: SignalHeaders;
   /** Region for dialled numbers without a leading + (ISO 3166 alpha-2), or null for E.164 only. */
   defaultRegion: string | null;
   timers: Timers;
@@ -76,6 +81,14 @@ function oneOf<T extends string | number>(env: Env, name: string, values: readon
   const found = values.find((v) => String(v) === raw);
   if (found === undefined) fail(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
   return found as T;
+}
+
+/** RFC 3261 §25.1: a header name is a token. */
+function headerName(env: Env, name: string, fallback: string, fail: Fail): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[A-Za-z0-9\-.!%*_+`'~]+$/.test(raw)) fail(`${name} must be a SIP header name (a token), got "${raw}"`);
+  return raw;
 }
 
 /** `udp:127.0.0.1:5060,tcp:127.0.0.1:5060` */
@@ -219,6 +232,8 @@ export function loadSipConfig(env: Env, fail: Fail): SipConfig | null {
     retryAfterSeconds: integer(env, 'SIP_RETRY_AFTER', 5, 1, 3600, fail),
     campaignHeader: env.SIP_CAMPAIGN_HEADER || 'X-Campaign',
     modeHeader: env.SIP_MODE_HEADER || 'X-Dialing-Mode',
+    locationHeader: headerName(env, 'SIP_CALLEE_LOCATION_HEADER', 'X-Callgate-Callee-Location', fail),
+    signalHeaders: { answerMachine: headerName(env, 'SIP_AMD_HEADER', 'X-Callgate-AMD', fail), infoMessage: headerName(env, 'SIP_INFO_MESSAGE_HEADER', 'X-Callgate-Info-Message', fail) },
     defaultRegion: region,
     timers: { t1, t2: Math.max(DEFAULT_TIMERS.t2, t1), t4: DEFAULT_TIMERS.t4 },
     timerCMs: integer(env, 'SIP_TIMER_C_MS', 180_000, 1000, 3_600_000, fail),

@@ -1,6 +1,7 @@
 import type { Db } from '../storage/db';
 import { recordCallOutcomes, SIGNALLED_BY, type CallOutcome, type Outcome } from '../storage/outcomes';
 import { BatchWriter } from './batch-writer';
+import { mergeSignals, type CallSignals } from './call-signals';
 import type { CallObserver, CallRef, ProxyLog } from './proxy/types';
 
 
@@ -19,7 +20,7 @@ export function outcomeOf(status: number, cancelled: boolean): Outcome {
  * its BYE gives the duration. Writes are batched off the call path.
  */
 export class SignalledOutcomes implements CallObserver {
-  private readonly dialogs = new Map<string, { call: CallRef; answeredAt: number }>();
+  private readonly dialogs = new Map<string, { call: CallRef; answeredAt: number; signals: CallSignals }>();
   private readonly writer: BatchWriter<CallOutcome>;
 
   constructor(
@@ -30,19 +31,22 @@ export class SignalledOutcomes implements CallObserver {
     this.writer = new BatchWriter('call outcomes', (rows) => recordCallOutcomes(db, rows, { ignoreDuplicates: true }), log, () => this.sweep());
   }
 
-  onFinal(call: CallRef, status: number, cancelled: boolean): void {
+  onFinal(call: CallRef, status: number, cancelled: boolean, signals: CallSignals = {}): void {
     if (status >= 200 && status < 300) {
-      this.dialogs.set(call.callId, { call, answeredAt: Date.now() });
+      this.dialogs.set(call.callId, { call, answeredAt: Date.now(), signals });
       return;
     }
-    this.push(call, outcomeOf(status, cancelled), null);
+    this.push(call, outcomeOf(status, cancelled), null, signals);
   }
 
-  onBye(callId: string): void {
+  onBye(callId: string, signals: CallSignals = {}): void {
     const dialog = this.dialogs.get(callId);
     if (!dialog) return;
     this.dialogs.delete(callId);
-    this.push(dialog.call, 'answered', Math.round((Date.now() - dialog.answeredAt) / 1000));
+    const said = mergeSignals(dialog.signals, signals);
+    // A call a machine answered is no live call: it is not counted among the calls a person picked up.
+    const outcome = said.answerMachine ? 'voicemail' : 'answered';
+    this.push(dialog.call, outcome, Math.round((Date.now() - dialog.answeredAt) / 1000), said);
   }
 
   /** Answered calls whose BYE never came (lost, or ended elsewhere) are recorded without a duration. */
@@ -51,12 +55,23 @@ export class SignalledOutcomes implements CallObserver {
     for (const [callId, d] of this.dialogs) {
       if (d.answeredAt > cutoff) continue;
       this.dialogs.delete(callId);
-      this.push(d.call, 'answered', null);
+      this.push(d.call, d.signals.answerMachine ? 'voicemail' : 'answered', null, d.signals);
     }
   }
 
-  private push(call: CallRef, outcome: Outcome, durationSeconds: number | null): void {
-    this.writer.push({ decisionId: call.decisionId, tenantId: call.tenantId, outcome, endedAt: Date.now(), durationSeconds, refused: false, optOutId: null, recordedBy: SIGNALLED_BY });
+  private push(call: CallRef, outcome: Outcome, durationSeconds: number | null, signals: CallSignals): void {
+    this.writer.push({
+      decisionId: call.decisionId,
+      tenantId: call.tenantId,
+      outcome,
+      endedAt: Date.now(),
+      durationSeconds,
+      refused: false,
+      optOutId: null,
+      recordedBy: SIGNALLED_BY,
+      answerMachineDetected: signals.answerMachine ?? null,
+      infoMessagePlayed: signals.infoMessage ?? null,
+    });
   }
 
   flush(): Promise<void> {

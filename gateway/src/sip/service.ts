@@ -84,9 +84,9 @@ export async function startSip(gate: GatewayContext, config: SipConfig, log: Pro
           return;
         }
         case 'final':
-          return outcomes.onFinal(message.call, message.status, message.cancelled);
+          return outcomes.onFinal(message.call, message.status, message.cancelled, message.signals);
         case 'bye':
-          return outcomes.onBye(message.callId);
+          return outcomes.onBye(message.callId, message.signals);
         case 'unplaced':
           recordSuperseded(gate.db, { decisionId: message.decisionId, tenantId: message.tenantId, reason: message.reason, recordedBy: 'sip' }).catch((error) =>
             log.error({ err: error, decisionId: message.decisionId }, 'an allowed call that was not placed could not be recorded as such'),

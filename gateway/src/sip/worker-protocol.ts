@@ -1,3 +1,4 @@
+import type { CallSignals } from './call-signals';
 import type { ProxyStats } from './proxy/proxy-core';
 import type { CallRef, Verdict } from './proxy/types';
 import type { Peer, Proto } from './transport/types';
@@ -7,8 +8,8 @@ export type FromWorker =
   | { type: 'ready'; listening: { proto: Proto; host: string; port: number }[] }
   | { type: 'failed'; message: string }
   | { type: 'admit'; id: number; bytes: Buffer; source: Peer }
-  | { type: 'final'; call: CallRef; status: number; cancelled: boolean }
-  | { type: 'bye'; callId: string }
+  | { type: 'final'; call: CallRef; status: number; cancelled: boolean; signals?: CallSignals }
+  | { type: 'bye'; callId: string; signals?: CallSignals }
   /** An allowed call that was refused after all (its verdict came too late): it never rang. */
   | { type: 'unplaced'; decisionId: string; tenantId: string; reason: string }
   | { type: 'log'; level: 'warn' | 'error'; obj: unknown; msg?: string }

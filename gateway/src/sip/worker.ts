@@ -32,8 +32,8 @@ const log: ProxyLog = {
 };
 
 const observer: CallObserver = {
-  onFinal: (call, status, cancelled) => post({ type: 'final', call, status, cancelled }),
-  onBye: (callId) => post({ type: 'bye', callId }),
+  onFinal: (call, status, cancelled, signals) => post({ type: 'final', call, status, cancelled, signals }),
+  onBye: (callId, signals) => post({ type: 'bye', callId, signals }),
 };
 
 const admission = new RemoteAdmission(post);

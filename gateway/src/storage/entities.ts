@@ -36,6 +36,8 @@ export interface Campaign {
   dialingMode: DialingMode;
   status: 'active' | 'paused' | 'closed';
   callerNumberIds: string[];
+  /** Days the campaign keeps its call recordings, as its operator states; null: not stated. */
+  recordingRetentionDays: number | null;
   createdAt: number;
 }
 
@@ -50,11 +52,17 @@ export interface CallerNumber {
   realNameProof: unknown;
   region: string | null;
   status: 'active' | 'suspended';
+  /** A callee calling the number back reaches the caller; null: not stated. */
+  acceptsReturnCalls: boolean | null;
+  /** A do-not-call request can be made by calling the number; null: not stated. */
+  acceptsOptOutRequests: boolean | null;
   createdAt: number;
   updatedAt: number;
 }
 
 type Row = Record<string, any>;
+
+const nullableBool = (v: unknown): boolean | null => (v === null || v === undefined ? null : Boolean(Number(v)));
 
 export const toTenant = (r: Row): Tenant => ({
   id: r.id,
@@ -86,6 +94,7 @@ export const toCampaign = (r: Row, callerNumberIds: string[]): Campaign => ({
   dialingMode: r.dialing_mode,
   status: r.status,
   callerNumberIds,
+  recordingRetentionDays: r.recording_retention_days === null || r.recording_retention_days === undefined ? null : Number(r.recording_retention_days),
   createdAt: Number(r.created_at),
 });
 
@@ -100,6 +109,8 @@ export const toCallerNumber = (r: Row): CallerNumber => ({
   realNameProof: parseJson(r.real_name_proof, null),
   region: r.region,
   status: r.status,
+  acceptsReturnCalls: nullableBool(r.accepts_return_calls),
+  acceptsOptOutRequests: nullableBool(r.accepts_opt_out_requests),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
@@ -179,6 +190,7 @@ export interface CampaignInput {
   policyPacks?: string[];
   dialingMode: DialingMode;
   callerNumberIds: string[];
+  recordingRetentionDays?: number | null;
 }
 
 export async function createCampaign(db: Db, tenantId: string, input: CampaignInput): Promise<Campaign> {
@@ -197,6 +209,7 @@ export async function createCampaign(db: Db, tenantId: string, input: CampaignIn
     policy_packs: packs.length > 1 ? JSON.stringify(packs) : null,
     dialing_mode: input.dialingMode,
     status: 'active',
+    recording_retention_days: input.recordingRetentionDays ?? null,
     created_at: Date.now(),
   };
   await db.transaction(async (trx) => {
@@ -219,6 +232,12 @@ export async function listCampaigns(db: Db, tenantId: string): Promise<Campaign[
   return rows.map((r) => toCampaign(r, links.filter((l) => l.campaign_id === r.id).map((l) => l.caller_number_id)));
 }
 
+export async function setRecordingRetention(db: Db, id: string, tenantId: string, days: number | null): Promise<Campaign> {
+  await getCampaign(db, id, tenantId);
+  await db('campaigns').where({ id }).update({ recording_retention_days: days });
+  return getCampaign(db, id, tenantId);
+}
+
 export async function setCampaignStatus(db: Db, id: string, tenantId: string, status: Campaign['status']): Promise<Campaign> {
   await getCampaign(db, id, tenantId);
   await db('campaigns').where({ id }).update({ status });
@@ -231,6 +250,8 @@ export interface CallerNumberInput {
   region: string | null;
   proofOfRight: unknown;
   realNameProof: unknown;
+  acceptsReturnCalls?: boolean | null;
+  acceptsOptOutRequests?: boolean | null;
 }
 
 export async function createCallerNumber(db: Db, tenantId: string, input: CallerNumberInput): Promise<CallerNumber> {
@@ -249,6 +270,8 @@ export async function createCallerNumber(db: Db, tenantId: string, input: Caller
     real_name_proof: input.realNameProof === null || input.realNameProof === undefined ? null : JSON.stringify(input.realNameProof),
     region: input.region,
     status: 'active',
+    accepts_return_calls: input.acceptsReturnCalls ?? null,
+    accepts_opt_out_requests: input.acceptsOptOutRequests ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -270,16 +293,23 @@ export async function listCallerNumbers(db: Db, tenantId: string): Promise<Calle
   return (await db('caller_numbers').where({ tenant_id: tenantId }).orderBy('created_at')).map(toCallerNumber);
 }
 
+/** What a callee can do by calling a display number back; null: not stated. */
+export interface CallbackFacts {
+  acceptsReturnCalls: boolean | null;
+  acceptsOptOutRequests: boolean | null;
+}
+
 export async function updateCallerNumber(
   db: Db,
   id: string,
   tenantId: string | null,
-  change: { verificationStatus?: VerificationStatus; verifiedBy?: string; status?: 'active' | 'suspended' },
+  change: { verificationStatus?: VerificationStatus; verifiedBy?: string; status?: 'active' | 'suspended'; callbacks?: CallbackFacts },
 ): Promise<CallerNumber> {
   const number = await getCallerNumber(db, id, tenantId);
   const update: Row = { updated_at: Date.now() };
   if (change.verificationStatus) Object.assign(update, { verification_status: change.verificationStatus, verified_by: change.verifiedBy ?? null });
   if (change.status) update.status = change.status;
+  if (change.callbacks) Object.assign(update, { accepts_return_calls: change.callbacks.acceptsReturnCalls, accepts_opt_out_requests: change.callbacks.acceptsOptOutRequests });
   return trailOf(db).record(db, async (trx) => {
     await trx('caller_numbers').where({ id }).update(update);
     const after = await getCallerNumber(trx, id, number.tenantId);
@@ -288,6 +318,7 @@ export async function updateCallerNumber(
       events.push({ type: 'number.verification' as const, at: update.updated_at, tenantId: after.tenantId, subjectId: id, payload: { numberId: id, e164: after.e164, status: change.verificationStatus, by: change.verifiedBy ?? null } });
     }
     if (change.status) events.push({ type: 'number.status' as const, at: update.updated_at, tenantId: after.tenantId, subjectId: id, payload: { numberId: id, e164: after.e164, status: change.status } });
+    if (change.callbacks) events.push({ type: 'number.callbacks' as const, at: update.updated_at, tenantId: after.tenantId, subjectId: id, payload: { numberId: id, e164: after.e164, ...change.callbacks } });
     return { result: after, events };
   });
 }

@@ -20,8 +20,10 @@ import { activeBans } from './bans';
 import type { Db } from './db';
 import { toCampaign } from './entities';
 import { registrationsOf } from './registrations';
-import { abandonedCallsTo, campaignOutcomes } from './outcomes';
+import { abandonedCallsTo, campaignOutcomes, machineCallsTo } from './outcomes';
+import { calleeLocationsOf } from './callee-locations';
 import { relationshipsOf } from './relationships';
+import { groupsOf } from './tenant-groups';
 import { parseJson } from './json';
 import { reassignedFactsFor } from '../reassigned/facts';
 import { importedReassignedSource, type ReassignedNumbersSource } from '../reassigned/source';
@@ -78,6 +80,7 @@ const toOptOutFacts = (r: Row): OptOutFacts => ({
   brandId: r.brand_id,
   campaignId: r.campaign_id,
   effectiveAt: Number(r.effective_at),
+  purpose: r.purpose ?? null,
 });
 
 const toCallerNumberFacts = (r: Row): CallerNumberFacts => ({
@@ -89,7 +92,12 @@ const toCallerNumberFacts = (r: Row): CallerNumberFacts => ({
   lineType: r.line_type,
   realNameProof: r.real_name_proof !== null,
   region: r.region,
+  acceptsReturnCalls: nullableBool(r.accepts_return_calls),
+  acceptsOptOutRequests: nullableBool(r.accepts_opt_out_requests),
 });
+
+/** MariaDB answers 0/1, SQLite 0/1, a row written before the column existed undefined. */
+const nullableBool = (v: unknown): boolean | null => (v === null || v === undefined ? null : Boolean(Number(v)));
 
 /** Every display-number cap window of the packs in force, once each. */
 function callerCapWindows(policies: Map<string, CompiledPolicy>): CapWindow[] {
@@ -140,25 +148,26 @@ function batchPolicies(calls: CallInput[], campaignById: Map<string, Row>, resol
   return result;
 }
 
-const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0, reassigned: true };
+const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0, machineLookbackMs: 0, reassigned: true };
 
 /** The optional facts any policy judging the batch reads: one query per kind, or none at all. */
-export function batchNeeds(policies: Iterable<CompiledPolicy | null>): FactNeeds & { abandonmentWindows: number[] } {
-  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, reassigned: false, abandonmentWindows: new Set<number>() };
+export function batchNeeds(policies: Iterable<CompiledPolicy | null>): Required<FactNeeds> & { abandonmentWindows: number[] } {
+  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, machineLookbackMs: 0, reassigned: false, abandonmentWindows: new Set<number>() };
   for (const policy of policies) {
     if (!policy) continue;
-    const own = policy.needs ?? { ...EVERY_FACT, redialLookbackMs: legacyRedialLookback(policy) };
+    const own = policy.needs ?? { ...EVERY_FACT, redialLookbackMs: legacyLookback(policy, 'redialWaitSeconds'), machineLookbackMs: legacyLookback(policy, 'machineRedialWaitSeconds') };
     needs.registrations ||= own.registrations;
     needs.relationships ||= own.relationships;
     needs.reassigned ||= own.reassigned ?? false;
     needs.redialLookbackMs = Math.max(needs.redialLookbackMs, own.redialLookbackMs);
+    needs.machineLookbackMs = Math.max(needs.machineLookbackMs, own.machineLookbackMs ?? 0);
     for (const w of policy.abandonmentWindows ?? []) needs.abandonmentWindows.add(w);
   }
   return { ...needs, abandonmentWindows: [...needs.abandonmentWindows] };
 }
 
-function legacyRedialLookback(policy: CompiledPolicy): number {
-  return Math.max(0, ...policy.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params.redialWaitSeconds ?? 0) * 1000 : 0)));
+function legacyLookback(policy: CompiledPolicy, wait: 'redialWaitSeconds' | 'machineRedialWaitSeconds'): number {
+  return Math.max(0, ...policy.pack.rules.map((r) => (r.kind === 'abandonment' ? (r.params[wait] ?? 0) * 1000 : 0)));
 }
 
 /**
@@ -217,9 +226,12 @@ export async function loadBatchFacts(
       needs.relationships ? relationshipsOf(q as Db, callees, tenantIds) : none,
       needs.abandonmentWindows.length > 0 ? campaignOutcomes(q as Db, campaignIds, needs.abandonmentWindows, since) : none,
       needs.redialLookbackMs > 0 ? abandonedCallsTo(q as Db, callees, since - needs.redialLookbackMs) : new Map<string, AttemptFacts[]>(),
+      needs.machineLookbackMs > 0 ? machineCallsTo(q as Db, callees, since - needs.machineLookbackMs) : new Map<string, AttemptFacts[]>(),
     ]);
   });
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned], policyByCall] = await Promise.all([
+  // A call that names its own location needs no stored one.
+  const unplaced = unique(calls.filter((c) => !c.calleeLocation).map((c) => c.callee));
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned, machine], policyByCall, locations, groups] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
     campaignsRead,
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -228,13 +240,19 @@ export async function loadBatchFacts(
       : [],
     // Only what the engine reads: the evidence stays in the database.
     q('consents').whereIn('callee', callees).whereIn('tenant_id', tenantIds).select('id', 'callee', 'tenant_id', 'brand_id', 'purpose', 'modes', 'obtained_at', 'expires_at', 'revoked_at'),
-    q('opt_outs').whereIn('callee', callees).select('id', 'callee', 'scope', 'tenant_id', 'brand_id', 'campaign_id', 'effective_at'),
+    // The purpose of the campaign a refusal was given to: a pack may widen it for that purpose only.
+    q('opt_outs as o')
+      .leftJoin('campaigns as oc', 'oc.id', 'o.campaign_id')
+      .whereIn('o.callee', callees)
+      .select('o.id', 'o.callee', 'o.scope', 'o.tenant_id', 'o.brand_id', 'o.campaign_id', 'o.effective_at', 'oc.purpose'),
     q('call_attempts').whereIn('callee', callees).andWhere('attempted_at', '>', since - lookback).orderBy('attempted_at', 'desc').select('callee', 'tenant_id', 'caller', 'attempted_at'),
     countCallerWindows(q, callers, callerCapWindows(policies), since),
     // Operator bans bind every pack's calls, so they are read whatever the rules.
     activeBans(q as Db, earliestBanDay),
     optional,
     policyOf,
+    calleeLocationsOf(q as Db, unplaced, tenantIds),
+    groupsOf(q as Db, tenantIds),
   ]);
 
   const reassigned = await reassignedFacts(q, calls, policyByCall, consents as Row[], sources.reassigned ?? importedReassignedSource);
@@ -264,6 +282,7 @@ export async function loadBatchFacts(
       policyPack: row.policy_pack,
       policyPacks: packIds,
       status: row.status,
+      recordingRetentionDays: row.recording_retention_days === null || row.recording_retention_days === undefined ? null : Number(row.recording_retention_days),
     };
     const registryFacts: RegistryFacts[] = registries.factsFor(call.callee);
     const facts: Facts = {
@@ -273,12 +292,15 @@ export async function loadBatchFacts(
       callerInCampaign: call.caller !== null && campaignHasNumber.has(`${row.id} ${call.caller}`),
       consents: (consentsByCallee.get(call.callee) ?? []).map((c) => c.facts),
       optOuts: (optOutsByCallee.get(call.callee) ?? []).map((o) => o.facts),
+      group: groups.get(call.tenantId) ?? null,
       registries: registryFacts,
       bans,
       registrations: registrations.get(call.tenantId) ?? [],
       relationships: relationships.get(call.callee) ?? [],
       campaignOutcomes: outcomes.get(call.campaignId) ?? [],
       abandonedCalls: abandoned.get(call.callee) ?? [],
+      machineCalls: machine.get(call.callee) ?? [],
+      calleeLocation: locations.get(`${call.tenantId} ${call.callee}`) ?? null,
       ...(reassigned.has(call.callee) && policy.needs?.reassigned !== false ? { reassigned: reassigned.get(call.callee)! } : {}),
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.
       calleeAttempts: attemptsByCallee.get(call.callee)!,

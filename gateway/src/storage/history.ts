@@ -15,6 +15,8 @@ export interface HistoricalAttempt {
   durationSeconds: number | null;
   /** Whether an information message was played (what an abandoned call must do in the UK and US). */
   infoMessage: boolean | null;
+  /** Whether answer-machine detection judged a machine; absent or null: not said. */
+  answerMachine?: boolean | null;
   /** The old dialer's own id of the call, when it has one. */
   externalId: string | null;
 }
@@ -58,6 +60,7 @@ const toRow = (tenantId: string, a: HistoricalAttempt, key: string) => ({
   outcome: a.outcome,
   duration_seconds: a.durationSeconds,
   info_message: a.infoMessage,
+  answer_machine: a.answerMachine ?? null,
   import_key: key,
 });
 

@@ -17,6 +17,10 @@ export interface CallOutcome {
   refused: boolean;
   optOutId: string | null;
   recordedBy: string;
+  /** Whether answer-machine detection judged a machine; null or absent: not reported. */
+  answerMachineDetected?: boolean | null;
+  /** Whether the information message played (an abandoned call must play it); null or absent: not reported. */
+  infoMessagePlayed?: boolean | null;
 }
 
 const toRow = (o: CallOutcome) => ({
@@ -27,6 +31,8 @@ const toRow = (o: CallOutcome) => ({
   duration_seconds: o.durationSeconds,
   refused: o.refused,
   opt_out_id: o.optOutId,
+  answer_machine: o.answerMachineDetected ?? null,
+  info_message: o.infoMessagePlayed ?? null,
   recorded_by: o.recordedBy,
   recorded_at: Date.now(),
 });
@@ -71,11 +77,15 @@ export async function completeSignalledOutcome(trx: Db, report: CallOutcome): Pr
   const query = trx('call_outcomes').where({ decision_id: report.decisionId, recorded_by: SIGNALLED_BY });
   const signalled: Row | undefined = await (isMysql(trx) ? query.forUpdate() : query).first();
   if (!signalled) return null;
-  const outcome: Outcome = report.outcome === 'abandoned' ? 'abandoned' : signalled.outcome;
+  const answerMachine = report.answerMachineDetected ?? nullableBool(signalled.answer_machine);
+  const outcome = completedOutcome(report.outcome, signalled.outcome, answerMachine);
   const changes = {
     outcome,
     refused: Boolean(signalled.refused) || report.refused,
     opt_out_id: report.optOutId ?? signalled.opt_out_id,
+    // What the dialer says of the machine and the message stands; signalling's word fills the gaps.
+    answer_machine: answerMachine,
+    info_message: report.infoMessagePlayed ?? nullableBool(signalled.info_message),
     recorded_by: `${SIGNALLED_BY}+${report.recordedBy}`.slice(0, 100),
   };
   const claimed = await trx('call_outcomes').where({ decision_id: report.decisionId, recorded_by: SIGNALLED_BY }).update(changes);
@@ -90,6 +100,16 @@ export async function completeSignalledOutcome(trx: Db, report: CallOutcome): Pr
   }];
   return { outcome, events };
 }
+
+/** Signalling saw an answer; the dialer knows whether a person (or no agent) was there. */
+function completedOutcome(reported: Outcome, signalled: Outcome, answerMachine: boolean | null): Outcome {
+  if (reported === 'abandoned') return 'abandoned';
+  // A machine that answered is no live call, whatever the 200 looked like.
+  if (answerMachine && signalled === 'answered') return 'voicemail';
+  return signalled;
+}
+
+const nullableBool = (v: unknown): boolean | null => (v === null || v === undefined ? null : Boolean(Number(v)));
 
 /** Outcomes not yet recorded, once each: signalling and the dialer may both report a call. */
 async function withoutRecorded(trx: Db, outcomes: CallOutcome[]): Promise<CallOutcome[]> {
@@ -121,6 +141,8 @@ export function forgetCampaignOutcomes(campaignId: string): void {
  * before callgate (those have no decision). Both count alike in every rate and wait.
  */
 const OUTCOME_OF = 'COALESCE(o.outcome, a.outcome)';
+const INFO_MESSAGE_OF = 'COALESCE(o.info_message, a.info_message)';
+const ANSWER_MACHINE_OF = 'COALESCE(o.answer_machine, a.answer_machine)';
 
 /** Live-answered and abandoned calls per campaign and window: at most one query per batch. */
 export async function campaignOutcomes(q: Db, campaignIds: string[], windows: number[], now: number): Promise<Map<string, CampaignOutcomeFacts[]>> {
@@ -138,6 +160,8 @@ export async function campaignOutcomes(q: Db, campaignIds: string[], windows: nu
   const columns = windows.flatMap((w, i) => [
     q.raw(`SUM(CASE WHEN a.attempted_at > ? AND ${OUTCOME_OF} = 'abandoned' THEN 1 ELSE 0 END) AS ab${i}`, [now - w * 1000]),
     q.raw(`SUM(CASE WHEN a.attempted_at > ? AND ${OUTCOME_OF} IN ('answered', 'abandoned') THEN 1 ELSE 0 END) AS live${i}`, [now - w * 1000]),
+    q.raw(`SUM(CASE WHEN a.attempted_at > ? AND ${OUTCOME_OF} = 'abandoned' AND ${INFO_MESSAGE_OF} = 0 THEN 1 ELSE 0 END) AS nomsg${i}`, [now - w * 1000]),
+    q.raw(`SUM(CASE WHEN a.attempted_at > ? AND ${OUTCOME_OF} = 'abandoned' AND ${INFO_MESSAGE_OF} IS NULL THEN 1 ELSE 0 END) AS unrep${i}`, [now - w * 1000]),
   ]);
   const rows: Row[] = await q('call_attempts as a')
     .leftJoin('call_outcomes as o', 'o.decision_id', 'a.decision_id')
@@ -148,7 +172,13 @@ export async function campaignOutcomes(q: Db, campaignIds: string[], windows: nu
   const byId = new Map(rows.map((r) => [r.campaign_id as string, r]));
   for (const id of stale) {
     const row = byId.get(id);
-    const stats = windows.map((w, i) => ({ windowSeconds: w, live: Number(row?.[`live${i}`] ?? 0), abandoned: Number(row?.[`ab${i}`] ?? 0) }));
+    const stats = windows.map((w, i) => ({
+      windowSeconds: w,
+      live: Number(row?.[`live${i}`] ?? 0),
+      abandoned: Number(row?.[`ab${i}`] ?? 0),
+      abandonedWithoutMessage: Number(row?.[`nomsg${i}`] ?? 0),
+      abandonedUnreported: Number(row?.[`unrep${i}`] ?? 0),
+    }));
     if (cache.size > 10_000) cache.clear();
     cache.set(key(id), { at: now, stats });
     result.set(id, stats);
@@ -157,12 +187,21 @@ export async function campaignOutcomes(q: Db, campaignIds: string[], windows: nu
 }
 
 /** Abandoned calls to the batch's callees since `since`, newest first: one query per batch. */
-export async function abandonedCallsTo(q: Db, callees: string[], since: number): Promise<Map<string, AttemptFacts[]>> {
+export function abandonedCallsTo(q: Db, callees: string[], since: number): Promise<Map<string, AttemptFacts[]>> {
+  return callsTo(q, callees, since, `${OUTCOME_OF} = 'abandoned'`);
+}
+
+/** Calls to the batch's callees since `since` on which answer-machine detection fired, newest first. */
+export function machineCallsTo(q: Db, callees: string[], since: number): Promise<Map<string, AttemptFacts[]>> {
+  return callsTo(q, callees, since, `${ANSWER_MACHINE_OF} = 1`);
+}
+
+async function callsTo(q: Db, callees: string[], since: number, condition: string): Promise<Map<string, AttemptFacts[]>> {
   const rows: Row[] = await q('call_attempts as a')
     .leftJoin('call_outcomes as o', 'o.decision_id', 'a.decision_id')
     .whereIn('a.callee', callees)
     .andWhere('a.attempted_at', '>', since)
-    .andWhereRaw(`${OUTCOME_OF} = 'abandoned'`)
+    .andWhereRaw(condition)
     .orderBy('a.attempted_at', 'desc')
     .select('a.callee', 'a.tenant_id', 'a.caller', 'a.attempted_at');
   const byCallee = new Map<string, AttemptFacts[]>();

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors';
-import { encodeChunk, NumberSet } from '../registries/number-set';
-import { parseRegistryStream } from '../registries/parse';
+import { dayOfInstant } from '../registries/days';
+import { encodeChunk, encodeDays, NumberSet } from '../registries/number-set';
+import { parseRegistryStream, type RegistryFormat } from '../registries/parse';
 import { trailOf } from '../audit/trail';
 import type { Db } from './db';
 
@@ -20,6 +21,12 @@ export interface RegistryImportResult {
   entries: number;
   rejectedLines: number;
   firstRejected: string[];
+  /** The format read: `csv` lists keep each number's registration date. */
+  format: 'plain' | 'csv';
+  dated: boolean;
+  /** Lines of a csv list whose number was kept without a date (it binds at once). */
+  undatedLines: number;
+  firstUndated: string[];
 }
 
 export interface ImportProgress {
@@ -34,7 +41,7 @@ const CHUNK_NUMBERS = 262_144;
 
 /**
  * Streams a list into a new version of the registry. The numbers are sorted and stored as compact
- * binary chunks (4 bytes a number), then the new version becomes current in one conditional update:
+ * binary chunks (4 bytes a number, and 2 more for its registration day when the list has them), then the new version becomes current in one conditional update:
  * a decision sees the old list or the new one, never half of one, and of two concurrent imports of
  * the same list only one wins.
  */
@@ -42,10 +49,13 @@ export async function importRegistry(
   db: Db,
   meta: RegistryImport,
   input: Readable,
-  options: { defaultCallingCode: string | null; onProgress?: (progress: ImportProgress) => void },
+  options: { defaultCallingCode: string | null; format?: RegistryFormat; onProgress?: (progress: ImportProgress) => void },
 ): Promise<RegistryImportResult> {
   const parsed = await parseRegistryStream(input, {
     defaultCallingCode: options.defaultCallingCode,
+    format: options.format,
+    // No entry of a copy can be registered after the copy was published; a day of slack for its time zone.
+    latestDay: dayOfInstant(meta.listDate) + 1,
     onProgress: (count) => options.onProgress?.({ phase: 'reading', count }),
   });
   if (parsed.values.length === 0) {
@@ -55,21 +65,24 @@ export async function importRegistry(
   const previous = current ? Number(current.version) : 0;
   const version = previous + 1;
   await db('registry_chunks').where({ list_id: meta.listId, version }).delete(); // leftovers of an interrupted import
-  const { values } = parsed;
+  const { values, days } = parsed;
   const digest = createHash('sha256');
   for (let seq = 0, from = 0; from < values.length; seq++, from += CHUNK_NUMBERS) {
-    const slice = values.subarray(from, Math.min(from + CHUNK_NUMBERS, values.length));
+    const to = Math.min(from + CHUNK_NUMBERS, values.length);
+    const slice = values.subarray(from, to);
     const data = encodeChunk(slice);
+    const dates = days ? encodeDays(days.subarray(from, to)) : null;
     digest.update(data);
-    await db('registry_chunks').insert({ list_id: meta.listId, version, seq, entry_count: slice.length, data });
+    if (dates) digest.update(dates);
+    await db('registry_chunks').insert({ list_id: meta.listId, version, seq, entry_count: slice.length, data, dates });
     options.onProgress?.({ phase: 'storing', count: from + slice.length, total: values.length });
   }
-  const row = { id: meta.listId, name: meta.name, country: meta.country, list_date: meta.listDate, version, entry_count: values.length, digest: digest.digest('hex'), loaded_at: Date.now() };
+  const row = { id: meta.listId, name: meta.name, country: meta.country, list_date: meta.listDate, version, entry_count: values.length, digest: digest.digest('hex'), loaded_at: Date.now(), dated: days !== null };
   const flipped = await trailOf(db).record(db, async (trx) => {
     const made = current
       ? (await trx('registry_lists').where({ id: meta.listId, version: previous }).update(row)) === 1
       : await insertIfAbsent(trx, row);
-    const payload = { listId: meta.listId, name: meta.name, country: meta.country, listDate: meta.listDate, version, entries: values.length, digest: row.digest, rejectedLines: parsed.rejectedLines };
+    const payload = { listId: meta.listId, name: meta.name, country: meta.country, listDate: meta.listDate, version, entries: values.length, digest: row.digest, rejectedLines: parsed.rejectedLines, format: parsed.format, undatedLines: parsed.undatedLines };
     return { result: made, events: made ? [{ type: 'registry.loaded', at: row.loaded_at, tenantId: null, subjectId: meta.listId, payload }] : [] };
   });
   if (!flipped) {
@@ -79,7 +92,17 @@ export async function importRegistry(
   await db('registry_chunks').where({ list_id: meta.listId }).andWhere('version', '<', version).delete();
   await db('registry_entries').where({ list_id: meta.listId }).delete(); // rows of the earlier one-row-per-number format
   options.onProgress?.({ phase: 'done', count: values.length, total: values.length });
-  return { listId: meta.listId, version, entries: values.length, rejectedLines: parsed.rejectedLines, firstRejected: parsed.firstRejected };
+  return {
+    listId: meta.listId,
+    version,
+    entries: values.length,
+    rejectedLines: parsed.rejectedLines,
+    firstRejected: parsed.firstRejected,
+    format: parsed.format,
+    dated: days !== null,
+    undatedLines: parsed.undatedLines,
+    firstUndated: parsed.firstUndated,
+  };
 }
 
 async function insertIfAbsent(trx: Db, row: Record<string, unknown>): Promise<boolean> {
@@ -109,12 +132,16 @@ export async function registryVersions(db: Db): Promise<RegistryVersionRow[]> {
  * are read from those rows.
  */
 export async function loadRegistryVersion(db: Db, listId: string, version: number): Promise<{ set: NumberSet; digest: string | null }> {
-  const chunks = await db('registry_chunks').where({ list_id: listId, version }).orderBy('seq').select('data');
+  const chunks = await db('registry_chunks').where({ list_id: listId, version }).orderBy('seq').select('data', 'dates');
   if (chunks.length > 0) {
     const data = chunks.map((c) => c.data as Uint8Array);
+    const dates = chunks.map((c) => (c.dates as Uint8Array | null) ?? null);
     const digest = createHash('sha256');
-    for (const d of data) digest.update(d);
-    return { set: NumberSet.fromChunks(data), digest: digest.digest('hex') };
+    data.forEach((d, i) => {
+      digest.update(d);
+      if (dates[i]) digest.update(dates[i]!);
+    });
+    return { set: NumberSet.fromChunks(data, dates), digest: digest.digest('hex') };
   }
   const legacy = await db('registry_entries').where({ list_id: listId, version }).select('e164');
   const values = Float64Array.from(legacy.map((r) => Number(String(r.e164).slice(1)))).sort();
@@ -129,6 +156,8 @@ export async function listRegistries(db: Db) {
     listDate: Number(r.list_date),
     version: Number(r.version),
     entries: Number(r.entry_count),
+    /** Whether the list keeps each number's registration date. */
+    dated: Boolean(r.dated),
     loadedAt: Number(r.loaded_at),
   }));
 }

@@ -201,6 +201,27 @@ describe('SIP gate integrity: dialogs callgate admitted, and only those; answers
     assert.equal(countAt(trunk, 'BYE', c.callId), 1, 'the trunk saw the first BYE only');
   });
 
+  it("the dialer's BYE saying answer-machine detection fired and the message played is recorded on the call's outcome; the trunk does not get those headers", async () => {
+    const c = await call();
+    dialer.send(request({ ...c, method: 'BYE', cseq: 2, extra: ['X-Callgate-AMD: detected', 'X-Callgate-Info-Message: played'] }), g.port);
+    await dialer.waitFor(() => dialer.responses('BYE', 200).find((r) => r.get('call-id') === c.callId), '200 to the BYE');
+    await g.sip.outcomes.flush();
+    const rows = await g.gw.gate.db('call_outcomes').select('outcome', 'answer_machine', 'info_message', 'recorded_by');
+    assert.deepEqual(rows.map((r) => [r.outcome, Boolean(r.answer_machine), Boolean(r.info_message), r.recorded_by]), [['voicemail', true, true, 'sip']]);
+    const atTrunk = trunk.requests('BYE').find((r) => r.get('call-id') === c.callId)!;
+    assert.equal(atTrunk.get('x-callgate-amd'), undefined);
+    assert.equal(atTrunk.get('x-callgate-info-message'), undefined);
+  });
+
+  it('a BYE without those headers records them as not reported', async () => {
+    const c = await call();
+    dialer.send(request({ ...c, method: 'BYE', cseq: 2, extra: ['X-Callgate-AMD: maybe'] }), g.port);
+    await dialer.waitFor(() => dialer.responses('BYE', 200).find((r) => r.get('call-id') === c.callId), '200 to the BYE');
+    await g.sip.outcomes.flush();
+    const rows = await g.gw.gate.db('call_outcomes').select('outcome', 'answer_machine', 'info_message');
+    assert.deepEqual(rows.map((r) => [r.outcome, r.answer_machine, r.info_message]), [['answered', null, null]]);
+  });
+
   it('a re-INVITE naming a callee nobody decided is refused 403 and never reaches the trunk', async () => {
     const c = await call();
     dialer.send(request({ ...c, method: 'INVITE', cseq: 2, uri: `sip:${UNCONSENTED}@127.0.0.1:${trunk.port}` }), g.port);

@@ -42,8 +42,13 @@ class UdpDialer {
     return `sip:${CALLEE}@127.0.0.1:${g.port}`;
   }
 
-  invite(g: SipGateway, extra: string[] = [], sentBy = `${DIALER_IP}:${this.port}`): void {
+  /**
+   * An INVITE with its SDP offer, as dialers send them; `bare` leaves the body out (the smallest
+   * INVITE a reflection attack would send).
+   */
+  invite(g: SipGateway, extra: string[] = [], sentBy = `${DIALER_IP}:${this.port}`, bare = false): number {
     const n = ++this.seq;
+    const sdp = bare ? '' : ['v=0', `o=dialer ${n} ${n} IN IP4 ${DIALER_IP}`, 's=-', `c=IN IP4 ${DIALER_IP}`, 't=0 0', 'm=audio 40000 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', ''].join('\r\n');
     const lines = [
       `INVITE ${this.uri(g)} SIP/2.0`,
       `Via: SIP/2.0/UDP ${sentBy};branch=z9hG4bK-digest-${process.pid}-${Date.now()}-${n}${sentBy.startsWith(DIALER_IP) ? ';rport' : ''}`,
@@ -55,11 +60,14 @@ class UdpDialer {
       `Contact: <sip:dialer@${DIALER_IP}:${this.port}>`,
       `X-Campaign: ${g.world.campaignId}`,
       ...extra,
-      'Content-Length: 0',
+      ...(bare ? [] : ['Content-Type: application/sdp']),
+      `Content-Length: ${Buffer.byteLength(sdp)}`,
       '',
-      '',
+      sdp,
     ];
-    this.socket.send(Buffer.from(lines.join('\r\n')), g.port, '127.0.0.1');
+    const bytes = Buffer.from(lines.join('\r\n'));
+    this.socket.send(bytes, g.port, '127.0.0.1');
+    return bytes.length;
   }
 
   async take(ms: number): Promise<SipMessage[]> {
@@ -128,6 +136,23 @@ describe('SIP digest authentication (RFC 3261 §22.3, RFC 8760): the challenge, 
       assert.match(offers[0], /^Digest realm="callgate", nonce="[^"]+", qop="auth", algorithm=SHA-256$/);
       assert.match(offers[1], /algorithm=MD5$/);
       assert.equal(await g.gw.count('decisions'), decisions, 'nothing was decided');
+    } finally {
+      dialer.close();
+    }
+  });
+
+  it('a bare INVITE smaller than the full challenge gets one 407 offering SHA-256 alone, or nothing: never more bytes than it sent', async () => {
+    const dialer = await new UdpDialer().open();
+    try {
+      const sent = dialer.invite(g, [], undefined, true);
+      const got = await dialer.take(1500);
+      const bytes = got.reduce((n, m) => n + m.serialize(false).length, 0);
+      assert.ok(got.length <= 1 && bytes <= sent, `${got.length} answers, ${bytes} bytes out for ${sent} in`);
+      if (got.length === 1) assert.deepEqual(got[0].getAll('proxy-authenticate').map((o) => /algorithm=([\w-]+)/.exec(o)?.[1]), ['SHA-256']);
+      // Padded so the request outgrows the one-algorithm challenge but not the full one.
+      const padded = dialer.invite(g, ['Subject: ' + 'x'.repeat(150)], undefined, true);
+      const [one] = await dialer.take(800);
+      assert.ok(one && one.status === 407 && one.serialize(false).length <= padded, 'the narrow challenge fits and is sent');
     } finally {
       dialer.close();
     }

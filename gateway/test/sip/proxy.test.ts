@@ -97,9 +97,9 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     assert.equal(trying.msg.get('via'), 'SIP/2.0/UDP 10.0.0.7:5080;branch=z9hG4bKdialer1;rport=40000;received=10.0.0.7');
   });
 
-  it('forwards an allowed INVITE to the trunk with our Via, Record-Route and Max-Forwards 69, without the campaign and dialing-mode headers, other bytes unchanged (§16.6)', async () => {
+  it('forwards an allowed INVITE to the trunk with our Via, Record-Route and Max-Forwards 69, without the campaign, dialing-mode and callee-location headers, other bytes unchanged (§16.6)', async () => {
     const { proxy, transport, admission } = setup();
-    proxy.receive(invite(['X-Dialing-Mode: agent']), DIALER);
+    proxy.receive(invite(['X-Dialing-Mode: agent', 'X-Callgate-Callee-Location: subdivision=CN-BJ;source=customer_record']), DIALER);
     transport.take();
     admission.answer();
     await settle();
@@ -112,6 +112,7 @@ describe('proxy core (RFC 3261 §16) on a fake transport and clock', () => {
     assert.match(out.msg.get('record-route')!, /^<sip:127\.0\.0\.1:5060;transport=udp;lr;cgd=[\w-]+\.[0-9a-f]{32}>$/);
     assert.equal(out.msg.has('x-campaign'), false);
     assert.equal(out.msg.has('x-dialing-mode'), false);
+    assert.equal(out.msg.has('x-callgate-callee-location'), false, "the callee's address is not the carrier's to read");
     assert.match(out.bytes.toString('latin1'), /\r\nX-Custom:    keeps   its   spacing\r\n/);
   });
 

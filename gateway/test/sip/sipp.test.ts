@@ -152,6 +152,25 @@ describe('SIP proxy refusals with real sipp over UDP', () => {
     assert.equal(await g.gw.count('decisions'), before);
   });
 
+  it('an X-Callgate-Callee-Location header reaches the decision: the record keeps the known location and the basis it was judged on', async () => {
+    const { dialer } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', callees: [UNCONSENTED], fill: { expect: '403', extra: 'X-Callgate-Callee-Location: subdivision=CN-BJ; source=customer_record' }, trunkWaitMs: 300 });
+    assert.equal(dialer.code, 0, describeRun(dialer));
+    const decision = await g.gw.gate.db('decisions').where({ callee: UNCONSENTED }).orderBy('decided_at', 'desc').first();
+    const input = JSON.parse(decision.input);
+    assert.deepEqual(input.call.calleeLocation, { subdivision: 'CN-BJ', source: 'customer_record' });
+    assert.equal(input.location.basis, 'known_location_and_number', 'the CN pack names no setting, so every candidate binds');
+    assert.deepEqual(input.location.known, { subdivision: 'CN-BJ', source: 'customer_record', origin: 'call' });
+  });
+
+  it('a malformed X-Callgate-Callee-Location is refused 400 INVALID_LOCATION without a decision, not ignored', async () => {
+    const before = await g.gw.count('decisions');
+    const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', fill: { expect: '400', extra: 'X-Callgate-Callee-Location: tz=Mars/Olympus_Mons' }, trunkWaitMs: 300 });
+    assert.equal(dialer.code, 0, describeRun(dialer));
+    assert.match(dialer.logs, /X-Callgate-Reasons: INVALID_LOCATION/);
+    assert.doesNotMatch(trunk!.messages, /INVITE/);
+    assert.equal(await g.gw.count('decisions'), before);
+  });
+
   it('fails closed: with the database gone, the INVITE is refused GATEWAY_UNAVAILABLE with Retry-After and never forwarded', async () => {
     await g.gw.gate.db.destroy();
     const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-refused.xml', trunk: 'trunk-answer.xml', fill: { expect: '503' }, trunkWaitMs: 300 });

@@ -32,7 +32,7 @@ export function consentFacts(overrides: Partial<ConsentFacts> = {}): ConsentFact
 export function goodFacts(overrides: Partial<Facts> = {}): Facts {
   return {
     tenant: { id: 't1', verificationStatus: 'verified' },
-    campaign: { id: 'c1', tenantId: 't1', brandId: 'b1', purpose: 'insurance', dialingMode: 'agent', policyPack: 'cn', status: 'active' },
+    campaign: { id: 'c1', tenantId: 't1', brandId: 'b1', purpose: 'insurance', dialingMode: 'agent', policyPack: 'cn', status: 'active', recordingRetentionDays: 30 },
     callerNumber: {
       id: 'n1',
       tenantId: 't1',
@@ -42,6 +42,8 @@ export function goodFacts(overrides: Partial<Facts> = {}): Facts {
       lineType: 'fixed_line',
       realNameProof: true,
       region: '上海市',
+      acceptsReturnCalls: true,
+      acceptsOptOutRequests: true,
     },
     callerInCampaign: true,
     consents: [consentFacts()],

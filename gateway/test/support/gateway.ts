@@ -63,9 +63,9 @@ export abstract class GatewayClient {
   }
 
   /** A verified tenant with a brand, a verified display number and a campaign under the CN pack. */
-  async seed(options: { caller?: string; mode?: string; uscc?: string } = {}): Promise<World> {
+  async seed(options: { caller?: string; mode?: string; uscc?: string; legalName?: string } = {}): Promise<World> {
     const caller = options.caller ?? '+862161234567';
-    const tenant = await this.ok('/v1/tenants', this.admin, { legalName: '上海示例保险代理有限公司', uscc: options.uscc ?? '91350100M000100Y43', country: 'CN' });
+    const tenant = await this.ok('/v1/tenants', this.admin, { legalName: options.legalName ?? '上海示例保险代理有限公司', uscc: options.uscc ?? '91350100M000100Y43', country: 'CN' });
     await this.ok(`/v1/tenants/${tenant.id}/verification`, this.admin, { status: 'verified', evidence: { licence: 'scan-0001' } }, 200);
     const compliance = this.token('compliance', tenant.id);
     const brand = await this.ok('/v1/brands', compliance, { name: '示例保险' });

@@ -17,11 +17,21 @@ export function policyFor(callee: string, packIds: string[]): CompiledPolicy {
 
 const DAY_MS = 86_400_000;
 
-/** Every list of these packs loaded `ageDays` before `at`, listing the callee when asked. */
-export function registries(policy: CompiledPolicy, at: number, options: { ageDays?: number; listed?: string[] } = {}): RegistryFacts[] {
+/**
+ * Every list of these packs loaded `ageDays` before `at`, listing the callee when asked, with the
+ * registration day `registeredOn` when given (a list with dates) and none otherwise.
+ */
+export function registries(policy: CompiledPolicy, at: number, options: { ageDays?: number; listed?: string[]; registeredOn?: string } = {}): RegistryFacts[] {
   const ids = policy.pack.rules.flatMap((r) => (r.kind === 'registry' ? r.params.lists.map((l) => l.listId) : []));
-  return ids.map((listId) => ({ listId, listDate: at - (options.ageDays ?? 1) * DAY_MS, listed: options.listed?.includes(listId) ?? false }));
+  return ids.map((listId) => {
+    const listed = options.listed?.includes(listId) ?? false;
+    const fact: RegistryFacts = { listId, listDate: at - (options.ageDays ?? 1) * DAY_MS, listed };
+    return listed && options.registeredOn ? { ...fact, registeredOn: options.registeredOn } : fact;
+  });
 }
+
+/** The earliest instant a registration day can mean: its start at UTC+14, where days begin first. */
+export const registrationStart = (day: string) => Date.parse(`${day}T00:00:00+14:00`);
 
 /** The seller of these tests is registered in Texas, as a call centre dialling Texas must be. */
 export const TEXAS_REGISTRATION = { region: 'US-TX', reference: 'TX-SOS-2026-0042', validFrom: '2026-01-01', validUntil: '2026-12-31' };
@@ -39,6 +49,14 @@ export function rndFacts(at: number, consents: ConsentFacts[], options: { ageDay
   const answer = data.coverageFrom !== null && sinceDate < data.coverageFrom ? 'no_data' : d !== null && d >= sinceDate ? 'yes' : 'no';
   return { source: 'test', data, query: { number: 'callee', sinceDate, answer, disconnectDate: d, queriedAt: at, cached: false } };
 }
+/** Texas as above, and a current registration in every other state whose pack rules require one. */
+export const STATE_REGISTRATIONS = [
+  TEXAS_REGISTRATION,
+  ...[...PACKS.values()]
+    .flatMap((p) => p.pack.rules.flatMap((r) => (r.kind === 'registration' ? (r.regions ?? []) : [])))
+    .filter((region, i, all) => region !== 'US-TX' && all.indexOf(region) === i)
+    .map((region) => ({ region, reference: `${region}-2026`, validFrom: '2019-01-01', validUntil: '2030-12-31' })),
+];
 
 export interface Judged {
   decision: Decision;
@@ -49,11 +67,11 @@ export interface Judged {
 /**
  * Decides a call to `callee` under the packs at `at`, with every registry fresh and the callee on
  * none unless told, no consent unless given, the campaign's display number in order and the seller
- * registered in Texas.
+ * registered in every state that requires it.
  */
-export function judge(callee: string, at: number, options: { packs?: string[]; facts?: Partial<Facts>; listed?: string[]; ageDays?: number; input?: Partial<CallInput> } = {}): Judged {
+export function judge(callee: string, at: number, options: { packs?: string[]; facts?: Partial<Facts>; listed?: string[]; ageDays?: number; registeredOn?: string; input?: Partial<CallInput> } = {}): Judged {
   const policy = policyFor(callee, options.packs ?? [packOf(callee)]);
-  const base = goodFacts({ consents: [], registries: registries(policy, at, options), registrations: [TEXAS_REGISTRATION], ...options.facts });
+  const base = goodFacts({ consents: [], registries: registries(policy, at, options), registrations: STATE_REGISTRATIONS, ...options.facts });
   if (!options.facts || !('reassigned' in options.facts)) base.reassigned = rndFacts(at, base.consents);
   const decision = decide(call({ callee, ...options.input }), base, policy, at);
   return { decision, codes: decision.reasons.map((r) => r.code), rules: decision.reasons.map((r) => r.rule) };

@@ -19,7 +19,15 @@ const numberJson = {
     realNameProof: {},
     region: { type: ['string', 'null'] },
     status: { type: 'string' },
+    acceptsReturnCalls: { type: ['boolean', 'null'] },
+    acceptsOptOutRequests: { type: ['boolean', 'null'] },
   },
+} as const;
+
+/** What a callee can do by calling the number back: packs that require it deny a number that does not say so. */
+const callbackProperties = {
+  acceptsReturnCalls: { type: ['boolean', 'null'], description: 'A callee calling the number back reaches the caller (Ofcom: a returnable CLI); null: not stated' },
+  acceptsOptOutRequests: { type: ['boolean', 'null'], description: 'A do-not-call request can be made by calling the number during business hours (47 CFR 64.1601(e)); null: not stated' },
 } as const;
 
 interface NumberBody {
@@ -29,6 +37,8 @@ interface NumberBody {
   region?: string;
   proofOfRight: Record<string, unknown>;
   realNameProof?: Record<string, unknown> | null;
+  acceptsReturnCalls?: boolean | null;
+  acceptsOptOutRequests?: boolean | null;
 }
 
 const toJson = (n: CallerNumber) => n;
@@ -56,6 +66,7 @@ export async function callerNumberRoutes(app: FastifyInstance): Promise<void> {
             region: { type: 'string', maxLength: 100, description: 'Registered region (归属地); defaults to the numbering data' },
             proofOfRight: { type: 'object', minProperties: 1, description: 'Carrier allocation letter, number certificate or LOA reference' },
             realNameProof: { type: ['object', 'null'], description: 'Real-name registration of a virtual-operator number to this tenant' },
+            ...callbackProperties,
           },
         },
         response: { 201: numberJson, ...errorResponses },
@@ -70,6 +81,8 @@ export async function callerNumberRoutes(app: FastifyInstance): Promise<void> {
         region: body.region ?? info.region,
         proofOfRight: body.proofOfRight,
         realNameProof: body.realNameProof ?? null,
+        acceptsReturnCalls: body.acceptsReturnCalls ?? null,
+        acceptsOptOutRequests: body.acceptsOptOutRequests ?? null,
       });
       return reply.status(201).send(toJson(created));
     },
@@ -122,6 +135,26 @@ export async function callerNumberRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const number = await getCallerNumber(db, request.params.numberId, request.principal.tenantId);
       return toJson(await updateCallerNumber(db, number.id, number.tenantId, { status: request.body.status }));
+    },
+  );
+
+  app.post<{ Params: { numberId: string }; Body: { acceptsReturnCalls: boolean | null; acceptsOptOutRequests: boolean | null } }>(
+    '/v1/caller-numbers/:numberId/callbacks',
+    {
+      config: { roles: ['compliance', 'admin'] },
+      schema: {
+        tags: ['caller numbers'],
+        summary: 'State whether the number takes return calls and do-not-call requests (recorded on the trail)',
+        security: bearerSecurity,
+        params: idParams,
+        body: { type: 'object', additionalProperties: false, required: ['acceptsReturnCalls', 'acceptsOptOutRequests'], properties: callbackProperties },
+        response: { 200: numberJson, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const number = await getCallerNumber(db, request.params.numberId, request.principal.tenantId);
+      const { acceptsReturnCalls, acceptsOptOutRequests } = request.body;
+      return toJson(await updateCallerNumber(db, number.id, number.tenantId, { callbacks: { acceptsReturnCalls, acceptsOptOutRequests } }));
     },
   );
 }

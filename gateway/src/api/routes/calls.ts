@@ -13,6 +13,8 @@ interface OutcomeBody {
   durationSeconds?: number;
   refused?: boolean;
   refusalScope?: 'campaign' | 'brand' | 'tenant' | 'all';
+  answerMachineDetected?: boolean;
+  infoMessagePlayed?: boolean;
 }
 
 export async function callRoutes(app: FastifyInstance): Promise<void> {
@@ -37,6 +39,8 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
             durationSeconds: { type: 'integer', minimum: 0, maximum: 86400 },
             refused: { type: 'boolean', description: 'The callee asked not to be called again' },
             refusalScope: { ...optOutScope, description: 'Defaults to the whole tenant' },
+            answerMachineDetected: { type: 'boolean', description: 'Answer-machine detection judged a machine (false positives included): the callee then waits out the pack\'s answer-machine redial wait' },
+            infoMessagePlayed: { type: 'boolean', description: 'The information message played (an abandoned call must play one); absent: not reported' },
           },
         },
         response: {
@@ -82,6 +86,8 @@ export async function callRoutes(app: FastifyInstance): Promise<void> {
           refused: Boolean(body.refused),
           optOutId: receipt?.id ?? null,
           recordedBy: request.principal.subject,
+          answerMachineDetected: body.answerMachineDetected ?? null,
+          infoMessagePlayed: body.infoMessagePlayed ?? null,
         };
         if (!recorded) {
           // Signalling's batch may land between the read above and this insert: then complete its row.

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors';
-import { createBrand, createCampaign, getCampaign, listBrands, listCampaigns, setCampaignStatus, type CampaignInput } from '../../storage/entities';
+import { createBrand, createCampaign, getCampaign, listBrands, listCampaigns, setCampaignStatus, setRecordingRetention, type CampaignInput } from '../../storage/entities';
 import { tenantOf } from '../auth';
 import { bearerSecurity, dialingMode, errorResponses, id, purpose } from '../schemas/common';
 
@@ -19,7 +19,15 @@ const campaignJson = {
     dialingMode: { type: 'string' },
     status: { type: 'string' },
     callerNumberIds: { type: 'array', items: { type: 'string' } },
+    recordingRetentionDays: { type: ['integer', 'null'] },
   },
+} as const;
+
+const recordingRetentionDays = {
+  type: ['integer', 'null'],
+  minimum: 0,
+  maximum: 36600,
+  description: 'Days the campaign keeps its call recordings (CN: at least 30 for a call centre calling out); null: not stated',
 } as const;
 
 const tenantQuery = { type: 'object', properties: { tenantId: id } } as const;
@@ -80,6 +88,7 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
             },
             dialingMode,
             callerNumberIds: { type: 'array', items: id, uniqueItems: true, maxItems: 1000, default: [] },
+            recordingRetentionDays,
           },
         },
         response: { 201: campaignJson, ...errorResponses },
@@ -129,5 +138,21 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => setCampaignStatus(db, request.params.campaignId, tenantOf(request, request.body.tenantId), request.body.status),
+  );
+
+  app.post<{ Params: { campaignId: string }; Body: { recordingRetentionDays: number | null; tenantId?: string } }>(
+    '/v1/campaigns/:campaignId/recording-retention',
+    {
+      config: { roles: ['compliance', 'admin'] },
+      schema: {
+        tags: ['campaigns'],
+        summary: 'State how many days the campaign keeps its call recordings',
+        security: bearerSecurity,
+        params: { type: 'object', properties: { campaignId: id } },
+        body: { type: 'object', additionalProperties: false, required: ['recordingRetentionDays'], properties: { recordingRetentionDays, tenantId: id } },
+        response: { 200: campaignJson, ...errorResponses },
+      },
+    },
+    async (request) => setRecordingRetention(db, request.params.campaignId, tenantOf(request, request.body.tenantId), request.body.recordingRetentionDays),
   );
 }

@@ -2,10 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { fromRow, toAnswer } from '../../decisions/record';
 import { iso, isoOrNull } from '../../iso';
 import type { CallInput, DialingMode } from '../../engine/types';
+import { knownLocation, type LocationInput } from '../../numbers/known-location';
 import { AppError } from '../../errors';
 import { requireValidNumber } from '../../numbers/phone';
 import { tenantOf } from '../auth';
 import { bearerSecurity, decisionAnswer, dialingMode, e164, errorResponses, id, instant, reason } from '../schemas/common';
+import { calleeLocation } from '../schemas/location';
 
 const callBody = {
   type: 'object',
@@ -20,6 +22,7 @@ const callBody = {
       ...dialingMode,
       description: "This call's dialing mode, when the campaign mixes modes. The call is judged under the campaign's own mode and this one, so it can add demands (consent naming prerecorded calls) but never lift any.",
     },
+    calleeLocation,
   },
 } as const;
 
@@ -29,6 +32,7 @@ interface CallBody {
   callee: string;
   caller?: string | null;
   mode?: DialingMode;
+  calleeLocation?: LocationInput;
 }
 
 /** A callee that is no phone number is bad input (400), not a decision to record. */
@@ -36,7 +40,9 @@ function callInput(request: FastifyRequest<{ Body: CallBody }>): CallInput {
   const body = request.body;
   const callee = requireValidNumber(body.callee, 'The callee');
   const call: CallInput = { tenantId: tenantOf(request, body.tenantId), campaignId: body.campaignId, callee: callee.e164, caller: body.caller ?? null };
-  return body.mode === undefined ? call : { ...call, mode: body.mode };
+  if (body.mode !== undefined) call.mode = body.mode;
+  if (body.calleeLocation !== undefined) call.calleeLocation = knownLocation(body.calleeLocation);
+  return call;
 }
 
 export async function decisionRoutes(app: FastifyInstance): Promise<void> {

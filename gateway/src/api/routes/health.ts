@@ -45,7 +45,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { id: { type: 'string' }, name: { type: 'string' }, country: { type: ['string', 'null'] }, listDate: { type: 'string', format: 'date-time' }, version: { type: 'integer' }, entries: { type: 'integer' }, loadedAt: { type: 'string', format: 'date-time' } },
+                  properties: { id: { type: 'string' }, name: { type: 'string' }, country: { type: ['string', 'null'] }, listDate: { type: 'string', format: 'date-time' }, version: { type: 'integer' }, entries: { type: 'integer' }, dated: { type: 'boolean' }, loadedAt: { type: 'string', format: 'date-time' } },
                 },
               },
             },

@@ -15,6 +15,7 @@ interface AttemptBody {
   outcome?: Outcome | null;
   durationSeconds?: number | null;
   infoMessagePlayed?: boolean | null;
+  answerMachineDetected?: boolean | null;
   externalId?: string | null;
 }
 
@@ -43,6 +44,7 @@ const attemptSchema = {
     outcome: nullable({ type: 'string', enum: OUTCOMES, description: 'How the call ended, as POST /v1/calls/{decisionId}/outcome reports it' }),
     durationSeconds: nullable({ type: 'integer', minimum: 0, maximum: 86400 }),
     infoMessagePlayed: nullable({ type: 'boolean', description: 'Whether an information message was played (e.g. on an abandoned call)' }),
+    answerMachineDetected: nullable({ type: 'boolean', description: 'Whether answer-machine detection judged a machine: the callee then waits out the pack\'s answer-machine redial wait' }),
     externalId: nullable({ type: 'string', minLength: 1, maxLength: 200, description: "The old dialer's id of the call; re-importing it adds nothing" }),
   },
 } as const;
@@ -67,6 +69,7 @@ async function checkRows(db: Db, tenantId: string, rows: AttemptBody[], now: num
       outcome: r.outcome ?? null,
       durationSeconds: r.durationSeconds ?? null,
       infoMessage: r.infoMessagePlayed ?? null,
+      answerMachine: r.answerMachineDetected ?? null,
       externalId: r.externalId ?? null,
     };
   });

@@ -28,7 +28,7 @@ const toJson = (r: OptOutReceipt) => ({ ...r, receivedAt: iso(r.receivedAt), eff
 interface OptOutBody {
   tenantId?: string;
   callee: string;
-  scope: 'campaign' | 'brand' | 'tenant' | 'all';
+  scope: 'campaign' | 'brand' | 'tenant' | 'group' | 'all';
   brandId?: string;
   campaignId?: string;
   source: (typeof OPT_OUT_SOURCES)[number];

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors';
+import { REGISTRY_FORMATS, type RegistryFormat } from '../../registries/parse';
 import { importRegistry } from '../../storage/registry';
 import { bearerSecurity, errorResponses } from '../schemas/common';
 
@@ -12,6 +13,10 @@ const importResult = {
     entries: { type: 'integer' },
     rejectedLines: { type: 'integer' },
     firstRejected: { type: 'array', items: { type: 'string' } },
+    format: { type: 'string', enum: ['plain', 'csv'], description: 'The format read' },
+    dated: { type: 'boolean', description: 'Whether each number keeps its registration date' },
+    undatedLines: { type: 'integer', description: 'csv lines whose number was kept without a date: it binds at once' },
+    firstUndated: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 
@@ -28,14 +33,14 @@ export async function registryRoutes(app: FastifyInstance): Promise<void> {
     app.addContentTypeParser(type, (_request, payload, done) => done(null, payload));
   }
 
-  app.post<{ Params: { listId: string }; Querystring: { name: string; listDate: string; country?: string; callingCode?: string } }>(
+  app.post<{ Params: { listId: string }; Querystring: { name: string; listDate: string; country?: string; callingCode?: string; format?: RegistryFormat } }>(
     '/v1/registries/:listId/versions',
     {
       // A registry applies to every tenant on the gateway: only the operator replaces it.
       config: { roles: ['admin'], operatorOnly: true },
       schema: {
         tags: ['registries'],
-        summary: 'Import a new version of a do-not-call registry: one number per line, as text/plain; replaces the current list atomically',
+        summary: 'Import a new version of a do-not-call registry, as text/plain: one number per line, or a number and its registration date per line (csv); replaces the current list atomically',
         security: bearerSecurity,
         params: { type: 'object', properties: { listId: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,63}$' } } },
         querystring: {
@@ -47,13 +52,19 @@ export async function registryRoutes(app: FastifyInstance): Promise<void> {
             listDate: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'The date the registry published this copy (what the freshness rule measures)' },
             country: { type: 'string', pattern: '^[A-Z]{2}$' },
             callingCode: { type: 'string', pattern: '^[1-9]\\d{0,2}$', description: 'Country calling code for lines in national form' },
+            format: {
+              type: 'string',
+              enum: REGISTRY_FORMATS,
+              default: 'auto',
+              description: 'plain: one number a line; csv: number,date a line (comma, semicolon or tab; YYYY-MM-DD or YYYYMMDD), each number keeping its registration date; auto: csv when the first line is a header or has a YYYY-MM-DD date, else plain',
+            },
           },
         },
         response: { 201: importResult, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { name, listDate, country, callingCode } = request.query;
+      const { name, listDate, country, callingCode, format } = request.query;
       const listId = request.params.listId;
       const date = Date.parse(`${listDate}T00:00:00Z`);
       if (Number.isNaN(date)) throw new AppError('VALIDATION_FAILED', `listDate ${listDate} is not a calendar date`);
@@ -63,7 +74,7 @@ export async function registryRoutes(app: FastifyInstance): Promise<void> {
         db,
         { listId, name, country: country ?? null, listDate: date },
         body,
-        { defaultCallingCode: callingCode ?? null, onProgress: (p) => request.log.info({ listId, ...p }, 'registry import progress') },
+        { defaultCallingCode: callingCode ?? null, format, onProgress: (p) => request.log.info({ listId, ...p }, 'registry import progress') },
       );
       await registries.sync();
       return reply.status(201).send(result);

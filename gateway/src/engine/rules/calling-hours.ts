@@ -6,8 +6,9 @@ import { fail, pass, type RuleCheck } from '../context';
  * The call must be allowed in every zone the callee may be in (the intersection of windows), so an
  * unsure zone never lets a call through that one of its candidates forbids.
  */
-export const callingHours: RuleCheck<CallingHoursRule> = (rule, { callee, now }) => {
-  const zones = callee.timeZones.length > 0 ? callee.timeZones : rule.params.fallbackZones;
+export const callingHours: RuleCheck<CallingHoursRule> = (rule, { callee, now, extraZones }) => {
+  const own = callee.timeZones.length > 0 ? callee.timeZones : rule.params.fallbackZones;
+  const zones = extraZones?.length ? [...new Set([...own, ...extraZones])] : own;
   if (zones.length === 0) return fail('OUTSIDE_CALLING_HOURS', "The callee's time zone is unknown, so no calling window can be confirmed");
   let holiday: { zone: string; name: string } | null = null;
   let closedIn: string | null = null;

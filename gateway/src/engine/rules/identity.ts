@@ -1,5 +1,5 @@
 import type { CallerIdRule, LocalPresenceRule, RotationRule, TenantVerificationRule, VirtualOperatorRule } from '../../policy/types';
-import { fail, pass, type Finding, type RuleCheck } from '../context';
+import { fail, pass, type Finding, type RuleCheck, type RuleContext } from '../context';
 
 export const tenantVerification: RuleCheck<TenantVerificationRule> = (_rule, { facts }) =>
   facts.tenant.verificationStatus === 'verified'
@@ -18,8 +18,24 @@ export const callerId: RuleCheck<CallerIdRule> = (rule, { call, facts, caller })
     findings.push({ code: 'CALLER_ID_UNVERIFIED', message: `The right to use ${caller.e164} is "${record.verificationStatus}", not verified` });
   }
   if (record.status !== 'active') findings.push({ code: 'CALLER_ID_SUSPENDED', message: `The display number ${caller.e164} is suspended` });
+  const unmet = callbackDuties(rule, record);
+  if (unmet.length > 0) findings.push({ code: 'CALLER_ID_NOT_RETURNABLE', message: `${caller.e164} is not recorded as taking ${unmet.join(' or ')}, which the pack requires` });
   return findings;
 };
+
+/**
+ * What the pack requires a callee can do by calling the number back, and the record says the
+ * number does not do. A number registered before these attributes existed states nothing: it binds
+ * only where the pack says an unstated attribute fails (`unstatedFails`), so that adding the duty
+ * does not silently stop every call of every existing number; the decision's inputs show what was known.
+ */
+function callbackDuties(rule: CallerIdRule, record: NonNullable<RuleContext['facts']['callerNumber']>): string[] {
+  const unmet: string[] = [];
+  const fails = (stated: boolean | null | undefined) => stated === false || (stated == null && rule.params.unstatedFails === true);
+  if (rule.params.requireReturnCalls && fails(record.acceptsReturnCalls)) unmet.push('return calls');
+  if (rule.params.requireOptOutRequests && fails(record.acceptsOptOutRequests)) unmet.push('do-not-call requests');
+  return unmet;
+}
 
 export const virtualOperator: RuleCheck<VirtualOperatorRule> = (rule, { facts, caller }) => {
   if (!caller) return pass;

@@ -19,14 +19,37 @@ function relationshipWaives(list: RegistryListParams, { call, facts, now }: Rule
   });
 }
 
+/** A day without a time may mean any instant of it somewhere: it begins earliest at UTC+14. */
+const EARLIEST_OFFSET_MS = 14 * 3_600_000;
+
+/**
+ * Whether a listed number is still inside the grace period the law gives a caller to honour a new
+ * registration. Only a registration date the list published counts; a number without one binds.
+ * The day is read from its earliest possible start, so the grace never ends late in any time zone.
+ */
+export function inGrace(list: RegistryListParams, registeredOn: string | undefined, now: number): boolean {
+  if (!list.graceDays || !registeredOn) return false;
+  const registeredAt = Date.parse(`${registeredOn}T00:00:00Z`) - EARLIEST_OFFSET_MS;
+  if (Number.isNaN(registeredAt)) return false;
+  return now < registeredAt + list.graceDays * DAY_MS;
+}
+
 /**
  * A stale or missing copy of a required list fails closed: not knowing is not permission. A copy
- * that exists in the database but is still being loaded into memory counts as missing.
+ * that exists in the database but is still being loaded into memory counts as missing. A call the
+ * list is waived for (the callee's consent, a business relationship) is not held to it at all: the
+ * list could not stop it, so not knowing the list is no reason to refuse it.
  */
+function waived(list: RegistryListParams, ctx: Parameters<RuleCheck<RegistryRule>>[1]): boolean {
+  if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0) return true;
+  return relationshipWaives(list, ctx);
+}
+
 export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
   const { facts, now } = ctx;
   const findings: Finding[] = [];
   for (const list of rule.params.lists) {
+    if (waived(list, ctx)) continue;
     const fact = facts.registries.find((r) => r.listId === list.listId);
     if (fact?.pending) {
       findings.push({ code: 'REGISTRY_STALE', message: `The registry "${list.listId}" is being loaded on this instance` });
@@ -41,8 +64,7 @@ export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
       findings.push({ code: 'REGISTRY_STALE', message: `The registry "${list.listId}" copy is ${ageDays} days old; at most ${list.maxAgeDays} are allowed` });
     }
     if (!fact.listed) continue;
-    if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0) continue;
-    if (relationshipWaives(list, ctx)) continue;
+    if (inGrace(list, fact.registeredOn, now)) continue;
     findings.push({ code: 'REGISTRY_LISTED', message: `The callee is on the do-not-call registry "${list.listId}"` });
   }
   return findings;

@@ -5,17 +5,21 @@ import { buildResponse } from '../message/response';
 import type { Peer } from '../transport/types';
 import { challenges, credentialsFor } from './digest';
 import { NonceSigner } from './nonce';
+import { inSourceList, sourceList } from '../source-list';
 
 /** Looks at an initial INVITE before any state is kept for it. */
 export interface InviteGate {
-  /** The response to send at once, statelessly, or null to go on and decide the call. */
-  check(invite: SipMessage, peer: Peer): SipMessage | null;
+  /**
+   * The response to send at once, statelessly, or null to go on and decide the call. `offers`
+   * caps how many digest algorithms a challenge names (the most preferred first).
+   */
+  check(invite: SipMessage, peer: Peer, offers?: number): SipMessage | null;
 }
 
 export const PROXY_AUTH_REQUIRED = 'Proxy Authentication Required';
 
-export function challengeResponse(invite: SipMessage, signer: NonceSigner, auth: SipConfig['auth'], address: string, stale: boolean): SipMessage {
-  return buildResponse(invite, 407, challenges(auth.realm, signer.issue(address), stale, auth.algorithms), PROXY_AUTH_REQUIRED);
+export function challengeResponse(invite: SipMessage, signer: NonceSigner, auth: SipConfig['auth'], address: string, stale: boolean, offers = auth.algorithms.length): SipMessage {
+  return buildResponse(invite, 407, challenges(auth.realm, signer.issue(address), stale, auth.algorithms.slice(0, Math.max(1, offers))), PROXY_AUTH_REQUIRED);
 }
 
 /**
@@ -41,23 +45,17 @@ export class DigestChallenger implements InviteGate {
 
   /** The address allow-list, pushed from the main thread whenever it is reloaded. */
   setSources(sources: string[]): void {
-    const list = new net.BlockList();
-    for (const source of sources) {
-      const [address, bits] = source.split('/');
-      const family = net.isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      list.addSubnet(address, bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits), family);
-    }
-    this.allowed = list;
+    this.allowed = sourceList(sources);
   }
 
-  check(invite: SipMessage, peer: Peer): SipMessage | null {
+  check(invite: SipMessage, peer: Peer, offers?: number): SipMessage | null {
     if (peer.cert) return null;
     const credentials = credentialsFor(invite.getAll('proxy-authorization'), this.auth.realm);
     if (credentials) {
       const nonce = this.signer.check(credentials.nonce, peer.host);
-      return nonce === 'valid' ? null : challengeResponse(invite, this.signer, this.auth, peer.host, nonce === 'stale');
+      return nonce === 'valid' ? null : challengeResponse(invite, this.signer, this.auth, peer.host, nonce === 'stale', offers);
     }
-    if (this.allowed.check(peer.host, net.isIP(peer.host) === 6 ? 'ipv6' : 'ipv4')) return null;
-    return challengeResponse(invite, this.signer, this.auth, peer.host, false);
+    if (inSourceList(this.allowed, peer.host)) return null;
+    return challengeResponse(invite, this.signer, this.auth, peer.host, false, offers);
   }
 }

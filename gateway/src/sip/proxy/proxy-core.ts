@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { signalsOf } from '../call-signals';
 import type { SipConfig } from '../config';
 import { SipMessage } from '../message/message';
 import { parseNameAddr, tagOf } from '../message/name-addr';
@@ -231,10 +232,14 @@ export class ProxyCore {
     this.stats.refused++;
     if (msg.method === 'ACK') return void this.stats.dropped++;
     // An initial INVITE may still authenticate (auth/challenge.ts): its 407 is sent once, never
-    // retransmitted, but not cut to the request's size, since a dialer's first INVITE may be a
-    // little smaller than a challenge offering two algorithms.
+    // retransmitted, and held to the stranger rule like any answer here. A dialer's INVITE carries
+    // its SDP offer and outgrows a challenge; a bare one that the full challenge (SHA-256 and MD5)
+    // would outgrow is offered the preferred algorithm alone, and gets nothing if even that is larger.
     const challenge = msg.method === 'INVITE' && tagOf(msg.get('to')) === null ? this.gate?.check(msg, peer) : null;
-    if (challenge) return this.answerStranger(challenge, peer, Infinity);
+    if (challenge) {
+      const fits = challenge.serialize(false).length <= size;
+      return this.answerStranger(fits ? challenge : this.gate!.check(msg, peer, 1)!, peer, size);
+    }
     const headers: [string, string][] = [['Reason', 'SIP;cause=403;text="SOURCE_NOT_ALLOWED"'], ['X-Callgate-Reasons', 'SOURCE_NOT_ALLOWED']];
     const response = buildResponse(msg, 403, headers, 'Forbidden (no registered dialer)');
     this.answerStranger(response, peer, size);
@@ -332,6 +337,8 @@ export class ProxyCore {
     out.setRequestUri(this.trunkUri(ctx.request));
     out.remove(this.config.campaignHeader);
     out.remove(this.config.modeHeader);
+    // The callee's address is the tenant's data about a person: the carrier has no use for it.
+    out.remove(this.config.locationHeader);
     // §22.3: credentials for our own realm end here; the trunk has no use for them.
     out.remove('proxy-authorization');
     for (const [name, value] of verdict.headers) out.append(name, value);
@@ -419,13 +426,13 @@ export class ProxyCore {
       const first = !ctx.final;
       this.markFinal(ctx, res.status);
       ctx.ist.dispatch({ type: 'respond', response: up });
-      if (first && ctx.call) this.observer?.onFinal(ctx.call, res.status, false);
+      if (first && ctx.call) this.observer?.onFinal(ctx.call, res.status, false, signalsOf(res, this.config.signalHeaders));
       return;
     }
     if (ctx.final) return;
     this.markFinal(ctx, res.status);
     ctx.ist.dispatch({ type: 'respond', response: up });
-    if (ctx.call) this.observer?.onFinal(ctx.call, res.status, ctx.cancelled);
+    if (ctx.call) this.observer?.onFinal(ctx.call, res.status, ctx.cancelled, signalsOf(res, this.config.signalHeaders));
   }
 
   /**
@@ -524,8 +531,10 @@ export class ProxyCore {
     const { dialog, target } = route;
     if (msg.method === 'UPDATE') this.learnTarget(route.dialog, route.fromDialer, msg);
     const bye = msg.method === 'BYE';
-    if (bye) this.observer?.onBye(msg.get('call-id')!);
+    if (bye) this.observer?.onBye(msg.get('call-id')!, signalsOf(msg, this.config.signalHeaders));
     const out = msg.clone();
+    // What the dialer tells callgate about the call is for callgate: the trunk does not get it.
+    if (bye && route.fromDialer) for (const name of Object.values(this.config.signalHeaders)) out.remove(name);
     this.prepareForward(out, peer.proto, target.proto, null);
     const branch = parseVia(out.get('via')!)!.branch!;
     const key = clientKey(branch, msg.method);

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { inSourceList, sourceList } from '../source-list';
 
 /**
  * Which source addresses are dialers callgate serves (the allow-list of the dialer directory,
@@ -26,23 +27,13 @@ export class KnownSources {
     return this.trunk.has(host.toLowerCase());
   }
 
-  /** `10.0.0.7` or `10.0.0.0/24`, IPv4 or IPv6, as sip_dialers.source holds them. */
+  /** `10.0.0.7` or `10.0.0.0/24`, IPv4 or IPv6, as sip_dialers.source holds them (source-list.ts). */
   setDialers(sources: string[]): void {
-    const list = new net.BlockList();
-    for (const source of sources) {
-      const [address, bits] = source.split('/');
-      const family = net.isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      const prefix = bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits);
-      // Stored sources are validated on insert; one that is not stays unknown rather than failing the list.
-      if (!net.isIP(address) || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 'ipv6' ? 128 : 32)) continue;
-      list.addSubnet(address, prefix, family);
-    }
-    this.list = list;
+    this.list = sourceList(sources);
   }
 
   isDialer(host: string): boolean {
-    const family = net.isIP(host);
-    return family !== 0 && this.list.check(host, family === 6 ? 'ipv6' : 'ipv4');
+    return inSourceList(this.list, host);
   }
 
   isKnown(host: string): boolean {

@@ -1,3 +1,4 @@
+import type { CallSignals } from '../call-signals';
 import type { SipMessage } from '../message/message';
 import type { Peer } from '../transport/types';
 
@@ -20,9 +21,9 @@ export interface CallRef {
 /** Told how allowed calls went, from their signalling. */
 export interface CallObserver {
   /** The final response sent upstream for an allowed INVITE; cancelled when the dialer sent CANCEL first. */
-  onFinal(call: CallRef, status: number, cancelled: boolean): void;
-  /** A BYE within a dialog, from either side. */
-  onBye(callId: string): void;
+  onFinal(call: CallRef, status: number, cancelled: boolean, signals?: CallSignals): void;
+  /** A BYE within a dialog, from either side, with what its headers say of the call. */
+  onBye(callId: string, signals?: CallSignals): void;
 }
 
 export interface ProxyLog {
