@@ -6,7 +6,7 @@ import { AppError } from '../src/errors';
 import { knownLocation, knownLocationFromHeader } from '../src/numbers/known-location';
 import { composePolicies } from '../src/policy/loader';
 import { call, goodFacts } from './support/facts';
-import { PACKS, TEXAS_REGISTRATION, at, judge, policyFor, registries } from './support/packs';
+import { PACKS, STATE_REGISTRATIONS, at, judge, policyFor, registries } from './support/packs';
 
 const NEW_YORK = '+12125551234'; // area code of New York, Eastern
 const SAN_FRANCISCO = '+14155551234'; // area code of California, Pacific
@@ -21,7 +21,7 @@ const ET_2130 = at('2026-03-10T21:30:00-04:00'); // 18:30 Pacific
 function mostRestrictive(callee: string, location: KnownLocation | undefined, now: number) {
   const policy = policyFor(callee, ['us']);
   const strict = { ...policy, pack: { ...policy.pack, calleeLocation: 'most_restrictive' as const } };
-  const facts = goodFacts({ consents: [], registries: registries(strict, now), registrations: [TEXAS_REGISTRATION] });
+  const facts = goodFacts({ consents: [], registries: registries(strict, now), registrations: STATE_REGISTRATIONS });
   const input: CallInput = call({ callee, ...(location ? { calleeLocation: location } : {}) });
   const decision = decide(input, facts, strict, now);
   return { decision, rules: decision.reasons.map((r) => r.rule) };
