@@ -37,12 +37,13 @@ describe('reassigned numbers (47 CFR 64.1200(m)) in the US pack', () => {
     assert.deepEqual(run(rndFacts(now, consents)).codes, []);
   });
 
-  it('no data loaded, data older than maxDataAgeDays, or "no data" for the date: the call relying on consent is denied (no safe harbour)', () => {
-    assert.deepEqual(run(undefined).codes, ['REASSIGNED_DATA_STALE']);
-    assert.deepEqual(run({ source: 'test', data: null, query: null }).codes, ['REASSIGNED_DATA_STALE']);
-    assert.deepEqual(run(rndFacts(now, consents, { ageDays: 46 })).codes, ['REASSIGNED_DATA_STALE']);
-    assert.deepEqual(run(rndFacts(now, consents, { ageDays: 45 })).codes, []);
-    assert.deepEqual(run(rndFacts(now, consents, { coverageFrom: '2025-07-01' })).codes, ['REASSIGNED_DATA_STALE']);
+  it('no data loaded, data older than maxDataAgeDays, or "no data" for the date: the shipped pack lets the call go without safe harbour (the database is a safe harbour, not a duty)', () => {
+    assert.deepEqual(run(undefined).codes, []);
+    assert.deepEqual(run({ source: 'test', data: null, query: null }).codes, []);
+    assert.deepEqual(run(rndFacts(now, consents, { ageDays: 46 })).codes, []);
+    assert.deepEqual(run(rndFacts(now, consents, { coverageFrom: '2025-07-01' })).codes, []);
+    // A disconnection the data does show still voids the old consent, whatever whenUnverified says.
+    assert.deepEqual(run(rndFacts(now, consents, { disconnectDate: '2025-09-15', ageDays: 45 })).codes, ['CONSENT_NUMBER_REASSIGNED']);
   });
 
   it('a live-agent call that needs no consent is not denied for a consent of the previous holder', () => {
@@ -57,11 +58,16 @@ describe('reassigned numbers (47 CFR 64.1200(m)) in the US pack', () => {
   });
 });
 
-/** The CN all-day pack plus the US pack's consent and reassigned-numbers rules, with no hours. */
+/**
+ * The CN all-day pack plus the US pack's consent and reassigned-numbers rules, with no hours, the
+ * latter set to deny a consent it cannot check (an operator who wants the safe harbour for every call).
+ */
 function policyDir(): string {
   const dir = allDayPolicyDir();
   const us = JSON.parse(fs.readFileSync(path.join(POLICIES_DIR, 'us', 'pack.json'), 'utf8'));
-  const rules = us.rules.filter((r: { kind: string }) => r.kind === 'consent' || r.kind === 'reassignedNumbers');
+  const rules = us.rules
+    .filter((r: { kind: string }) => r.kind === 'consent' || r.kind === 'reassignedNumbers')
+    .map((r: { kind: string; params: object }) => (r.kind === 'reassignedNumbers' ? { ...r, params: { ...r.params, whenUnverified: 'deny' } } : r));
   fs.mkdirSync(path.join(dir, 'usrnd'));
   fs.writeFileSync(path.join(dir, 'usrnd', 'pack.json'), JSON.stringify({ ...us, id: 'usrnd', composeWith: undefined, rules }, null, 2));
   return dir;
@@ -86,7 +92,7 @@ for (const engine of ENGINES) {
       gw.app.inject({ method: 'POST', url: `/v1/reassigned-numbers/versions?${query}`, headers: { authorization: `Bearer ${gw.admin}`, 'content-type': 'text/csv' }, payload: body });
     const consent = (callee: string, daysBack: number) => gw.consent(world, callee, { obtainedAt: new Date(Date.now() - daysBack * DAY).toISOString(), modes: ['prerecorded'] });
 
-    it('without data a call relying on consent is denied REASSIGNED_DATA_STALE', async () => {
+    it('without data a call relying on consent is denied REASSIGNED_DATA_STALE where the pack says deny', async () => {
       await consent('+12125550100', 10);
       const answer = (await gw.decide(world, '+12125550100')).json();
       assert.equal(answer.allow, false);
