@@ -194,7 +194,9 @@ describe('SIP proxy under packet loss, with real sipp over UDP', () => {
     const { dialer, trunk } = await placeCalls(g, { transport: 'u1', dialer: 'dialer-call.xml', trunk: 'trunk-answer.xml', calls: 5, callees, dialerArgs: ['-lost', '10'], trunkArgs: ['-lost', '10'],
       // The trunk stays in each call for 8 s, answering the BYEs our retransmissions (Timer E) bring.
       trunkFill: { linger: '8000' },
-      trunkWaitMs: 15_000,
+      // Past the trunk's own -timeout (20 s), so that sipp reports how it ended instead of being killed
+      // while a BYE retransmitted across lost datagrams is still on its way.
+      trunkWaitMs: 25_000,
     });
     assert.equal(dialer.code, 0, describeRun(dialer));
     assert.equal(trunk?.code, 0, describeRun(trunk));
