@@ -24,6 +24,7 @@ import { createSipAccount, listSipAccounts, revokeSipAccount, rotateSipAccount }
 import { serve } from './serve';
 import { createUser, type UserRole } from '../../admin/api/users';
 import { runAuditCommand } from './audit/cli';
+import { ABUSE_USAGE, runAbuseCommand } from './abuse/cli';
 import { openAudit, type Audit } from './audit/open';
 
 /** The audit commands live beside the trail; they get the same parsing and database handling. */
@@ -92,7 +93,7 @@ Usage: callgate <command> [options]     (configuration from the environment: see
   sip-account list [--tenant T]
   sip-account rotate --id A              a new password, printed once; the old one stops working
   sip-account revoke --id A
-`;
+${ABUSE_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -151,6 +152,7 @@ const OPTIONS = {
   jti: { type: 'string' },
   'cert-fingerprint': { type: 'string' },
   'cert-subject': { type: 'string' },
+  'time-zone': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -412,6 +414,9 @@ async function run(command: string, config: Config, o: Options): Promise<void> {
       });
     default:
       if (command.startsWith('audit ')) return runAudit(command, config, o);
+      if (command.startsWith('complaint ') || command.startsWith('abuse ')) {
+        return runAbuseCommand(command, config, o as Record<string, unknown>, { withDb, print, usage: (m) => new UsageError(m), operator: () => operator(o) });
+      }
       throw new UsageError(`unknown command "${command}"`);
   }
 }

@@ -13,6 +13,8 @@ import { strictBodies } from './api/strict-bodies';
 import { auditRoutes } from './api/routes/audit';
 import { auditProofRoutes } from './api/routes/audit-proofs';
 import { callRoutes } from './api/routes/calls';
+import { complaintRoutes } from './api/routes/complaints';
+import { abuseSuspensionRoutes } from './api/routes/abuse-suspensions';
 import { callerNumberRoutes } from './api/routes/caller-numbers';
 import { campaignRoutes } from './api/routes/campaigns';
 import { consentRoutes } from './api/routes/consents';
@@ -78,7 +80,7 @@ export async function buildApp(gate: GatewayContext, log: FastifyBaseLogger): Pr
   await app.register(auth, { secret: gate.signingSecret, db: gate.db, doors: gate.config.doors });
   await app.register(evidenceSizeLimit, { maxBytes: gate.config.doors.evidenceMaxBytes });
   await app.register(adminApi);
-  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, reassignedRoutes, callingBanRoutes, tenantGroupRoutes, registrationRoutes, relationshipRoutes, calleeLocationRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes]) {
+  for (const routes of [healthRoutes, decisionRoutes, callRoutes, optOutRoutes, consentRoutes, historyRoutes, tenantRoutes, campaignRoutes, callerNumberRoutes, registryRoutes, reassignedRoutes, callingBanRoutes, tenantGroupRoutes, registrationRoutes, relationshipRoutes, calleeLocationRoutes, auditRoutes, auditProofRoutes, sipDialerRoutes, sipAccountRoutes, tokenRoutes, complaintRoutes, abuseSuspensionRoutes]) {
     await app.register(routes);
   }
   return app;

@@ -25,6 +25,9 @@ export const EVENT_TYPES = [
   'admin.action',
   'audit.export',
   'audit.purge',
+  'complaint.received',
+  'abuse.suspended',
+  'abuse.lifted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -39,6 +39,7 @@ const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
 const GATEWAY_RULES = {
   campaign: { id: 'GATEWAY-CAMPAIGN-ACTIVE', citation: 'callgate: only an active campaign may dial' },
   coverage: { id: 'GATEWAY-POLICY-COVERAGE', citation: "callgate: a campaign's pack must cover the callee's country" },
+  abuse: { id: 'GATEWAY-ABUSE-SUSPENSION', citation: 'callgate abuse thresholds (policies/abuse/thresholds.json): suspended until an operator lifts it' },
 };
 
 /** How many times waiting is re-judged before giving up on finding `nextAllowedAt`. */
@@ -134,6 +135,21 @@ function gatewayFindings(ctx: RuleContext): Reason[] {
     const message = `The pack "${ctx.policy.pack.id}" covers ${ctx.policy.pack.appliesTo.countries.join(', ')}, not ${ctx.callee.country ?? 'this number'}`;
     reasons.push({ code: 'NO_POLICY_FOR_DESTINATION', rule: id, citation, message });
   }
+  reasons.push(...abuseFindings(ctx));
+  return reasons;
+}
+
+/** A tenant or display number an abuse threshold suspended: denied whatever the pack, until lifted. */
+function abuseFindings(ctx: RuleContext): Reason[] {
+  const { id, citation } = GATEWAY_RULES.abuse;
+  const reasons: Reason[] = [];
+  const tenant = ctx.facts.tenant.abuseSuspension;
+  if (tenant) reasons.push({ code: 'TENANT_SUSPENDED_ABUSE', rule: id, citation, message: `The tenant is suspended since ${new Date(tenant.since).toISOString()} (suspension ${tenant.id}): ${tenant.message}` });
+  const number = ctx.facts.callerNumber;
+  if (number?.abuseSuspension && number.tenantId === ctx.call.tenantId) {
+    const s = number.abuseSuspension;
+    reasons.push({ code: 'CALLER_ID_SUSPENDED_ABUSE', rule: id, citation, message: `The display number ${number.e164} is suspended since ${new Date(s.since).toISOString()} (suspension ${s.id}): ${s.message}` });
+  }
   return reasons;
 }
 
@@ -191,7 +207,7 @@ export function decide(call: CallInput, facts: Facts, policy: CompiledPolicy, no
     reasons,
     nextAllowedAt: onlyTimeBased ? nextAllowedAt(rules, ctx, findings) : null,
     policyRevision: policy.revisionId,
-    ruleIds: [GATEWAY_RULES.campaign.id, GATEWAY_RULES.coverage.id, ...rules.map((r) => r.id)],
+    ruleIds: [GATEWAY_RULES.campaign.id, GATEWAY_RULES.coverage.id, GATEWAY_RULES.abuse.id, ...rules.map((r) => r.id)],
     location: placed.location,
   };
 }

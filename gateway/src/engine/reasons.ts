@@ -12,6 +12,8 @@ export const REASONS = {
   CALLER_ID_NOT_OWNED: { timeBased: false, summary: 'The display number is not registered to the calling tenant' },
   CALLER_ID_UNVERIFIED: { timeBased: false, summary: "The tenant's right to use the display number is not verified" },
   CALLER_ID_SUSPENDED: { timeBased: false, summary: 'The display number is suspended' },
+  CALLER_ID_SUSPENDED_ABUSE: { timeBased: false, summary: 'The display number is suspended for abuse (complaints or behaviour crossed a threshold) until an operator lifts it' },
+  TENANT_SUSPENDED_ABUSE: { timeBased: false, summary: 'The calling tenant is suspended for abuse (complaints or behaviour crossed a threshold) until an operator lifts it' },
   CALLER_ID_VIRTUAL_OPERATOR: { timeBased: false, summary: 'A virtual-operator (小号) number without real-name proof' },
   CALLER_ID_ROTATION: { timeBased: true, summary: 'Too many different display numbers toward this callee (rotation to dodge blocking)' },
   CALLER_ID_LOCAL_PRESENCE: { timeBased: false, summary: "A display number matching the callee's region that is not registered to the campaign" },

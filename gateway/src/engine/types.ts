@@ -48,6 +48,16 @@ export interface CallInput {
 export interface TenantFacts {
   id: string;
   verificationStatus: VerificationStatus;
+  /** Set while an abuse threshold holds the tenant suspended (complaints, behaviour). */
+  abuseSuspension?: AbuseSuspensionFacts | null;
+}
+
+/** An active abuse suspension as a decision sees it: which signal tripped, and since when. */
+export interface AbuseSuspensionFacts {
+  id: string;
+  signal: string;
+  message: string;
+  since: number;
 }
 
 export interface CampaignFacts {
@@ -77,6 +87,8 @@ export interface CallerNumberFacts {
   acceptsReturnCalls?: boolean | null;
   /** Whether a do-not-call request can be made by calling the number; null or absent: not stated. */
   acceptsOptOutRequests?: boolean | null;
+  /** Set while an abuse threshold holds the number suspended. */
+  abuseSuspension?: AbuseSuspensionFacts | null;
 }
 
 export interface ConsentFacts {

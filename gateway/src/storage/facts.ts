@@ -1,3 +1,4 @@
+import { parseActiveSuspension } from '../abuse/suspensions';
 import type { Knex } from 'knex';
 import type {
   AttemptFacts,
@@ -94,6 +95,7 @@ const toCallerNumberFacts = (r: Row): CallerNumberFacts => ({
   region: r.region,
   acceptsReturnCalls: nullableBool(r.accepts_return_calls),
   acceptsOptOutRequests: nullableBool(r.accepts_opt_out_requests),
+  abuseSuspension: parseActiveSuspension(r.abuse_suspension),
 });
 
 /** MariaDB answers 0/1, SQLite 0/1, a row written before the column existed undefined. */
@@ -232,7 +234,7 @@ export async function loadBatchFacts(
   // A call that names its own location needs no stored one.
   const unplaced = unique(calls.filter((c) => !c.calleeLocation).map((c) => c.callee));
   const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned, machine], policyByCall, locations, groups] = await Promise.all([
-    q('tenants').whereIn('id', tenantIds).select('id', 'verification_status'),
+    q('tenants').whereIn('id', tenantIds).select('id', 'verification_status', 'abuse_suspension'),
     campaignsRead,
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
     callers.length
@@ -256,7 +258,7 @@ export async function loadBatchFacts(
   ]);
 
   const reassigned = await reassignedFacts(q, calls, policyByCall, consents as Row[], sources.reassigned ?? importedReassignedSource);
-  const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status }]));
+  const tenantById = new Map<string, TenantFacts>(tenants.map((t: Row) => [t.id, { id: t.id, verificationStatus: t.verification_status, abuseSuspension: parseActiveSuspension(t.abuse_suspension) }]));
   const campaignById = new Map<string, Row>(campaigns.map((c: Row) => [c.id, c]));
   const numberByE164 = new Map<string, CallerNumberFacts>((numbers as Row[]).map((n) => [n.e164, toCallerNumberFacts(n)]));
   const campaignHasNumber = new Set((links as Row[]).map((l) => `${l.campaign_id} ${l.e164}`));
