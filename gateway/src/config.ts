@@ -25,6 +25,13 @@ export interface Config {
   sip: SipConfig | null;
   /** Token lifetimes, sign-in throttling, request rates and evidence sizes (see README, "The doors"). */
   doors: DoorsConfig;
+  /** Where abuse alerts are POSTed, signed with the secret; empty: none. */
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  urls: string[];
+  secret: string | null;
 }
 
 /** The tamper-evident trail (see README, "The audit trail"). */
@@ -141,5 +148,22 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError(message);
     }),
     doors: loadDoorsConfig(env, integer),
+    webhooks: webhookConfig(env),
   };
+}
+
+function webhookConfig(env: Env): WebhookConfig {
+  const urls = (env.ABUSE_WEBHOOK_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const url of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(`ABUSE_WEBHOOK_URLS: "${url}" is not a URL`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError(`ABUSE_WEBHOOK_URLS: "${url}" must be http or https`);
+  }
+  const secret = env.ABUSE_WEBHOOK_SECRET || null;
+  if (urls.length > 0 && (!secret || secret.length < 32)) throw new ConfigError('ABUSE_WEBHOOK_SECRET (at least 32 characters) is required with ABUSE_WEBHOOK_URLS: receivers check the signature');
+  return { urls, secret };
 }

@@ -5,6 +5,7 @@ import { scheduleAuditCheckpoint } from './jobs/audit-checkpoint';
 import { scheduleAuditSeal } from './jobs/audit-seal';
 import { scheduleOptOutGuard } from './jobs/opt-out-guard';
 import { scheduleSpoolDrain } from './jobs/spool-drain';
+import { scheduleAbuseWebhooks } from './jobs/abuse-webhooks';
 import { buildApp, createGateway, createLogger } from './server';
 import { startSip } from './sip/service';
 
@@ -17,6 +18,7 @@ export async function serve(config: Config): Promise<void> {
   const drain = scheduleSpoolDrain(gate.db, gate.spool, log);
   const refresh = scheduleRegistryRefresh(gate.db, gate.registries, sources, log);
   const auditJobs = [scheduleAuditSeal(gate.db, gate.audit, config.audit.sealSchedule, log), scheduleAuditPurge(gate.db, gate.audit.trail, config.audit.retentionDays, log), scheduleAuditCheckpoint(gate.db, gate.audit, config.audit.checkpointIntervalSeconds, log), scheduleOptOutGuard(gate.db, gate.audit.trail, log)];
+  const webhooks = scheduleAbuseWebhooks(gate.db, config.webhooks, config.instanceId, log);
   await app.listen({ port: config.port, host: config.host });
   const sip = config.sip ? await startSip(gate, config.sip, log) : null;
   if (sip) log.info({ sip: sip.listening.map((t) => `${t.proto}:${t.host}:${t.port}`), trunk: config.sip!.trunk.uri, mode: config.sip!.mode }, 'SIP proxy listening');
@@ -26,6 +28,7 @@ export async function serve(config: Config): Promise<void> {
     await sip?.close();
     await drain.stop();
     await refresh.stop();
+    await webhooks.stop();
     for (const job of auditJobs) await job.stop();
     await app.close();
     await gate.db.destroy();

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { iso } from '../iso';
 import { isMysql, type Db } from '../storage/db';
 import { newId } from '../storage/ids';
+import { raiseAlert } from './alerts';
 import type { AbuseThreshold, AbuseThresholds } from './thresholds';
 
 /**
@@ -69,6 +70,12 @@ export function parseActiveSuspension(value: unknown): ActiveSuspension | null {
   return { id: 'unreadable', signal: 'unknown', message: 'the suspension record on this row is unreadable', since: 0 };
 }
 
+/** The count at which an alert warns that a threshold is near: four fifths of it, when that is below it. */
+export function nearingAt(threshold: AbuseThreshold): number | null {
+  const at = Math.ceil(threshold.count * 0.8);
+  return at < threshold.count ? at : null;
+}
+
 const subjectTable = (kind: AbuseSuspension['subjectKind']) => (kind === 'tenant' ? { table: 'tenants', key: 'id' } : { table: 'caller_numbers', key: 'e164' });
 
 /** Locks the number's or tenant's row, so two instances counting the same complaints suspend it once. */
@@ -118,7 +125,11 @@ export async function applyComplaintThresholds(
     const active = await trx('abuse_suspensions').where({ subject_kind: kind, subject, signal: threshold.id }).whereNull('lifted_at').first();
     if (active) continue;
     const observed = await countComplaints(trx, kind, subject, tenantId, now - threshold.windowDays * DAY_MS, await lastLift(trx, kind, subject, threshold.id));
-    if (observed < threshold.count) continue;
+    if (observed < threshold.count) {
+      // Warned once, when the count first reaches the warning level.
+      if (observed === nearingAt(threshold)) await raiseAlert(trx, 'abuse.nearing', tenantId, { threshold: threshold.id, subjectKind: kind, subject, observed, count: threshold.count, windowDays: threshold.windowDays }, now);
+      continue;
+    }
     const suspension: AbuseSuspension = {
       id: newId('abs'),
       tenantId,
@@ -137,6 +148,7 @@ export async function applyComplaintThresholds(
     };
     await trx('abuse_suspensions').insert(toRow(suspension));
     if (suspension.action === 'suspend') await markRow(trx, suspension);
+    await raiseAlert(trx, suspension.action === 'suspend' ? 'abuse.suspended' : 'abuse.observed', tenantId, { suspension }, now);
     out.suspensions.push(suspension);
     out.events.push({ type: 'abuse.suspended', at: now, tenantId, subjectId: suspension.id, payload: { suspension, thresholdsRevision: policy.revision } });
   }
@@ -190,6 +202,7 @@ export async function liftSuspension(db: Db, id: string, reason: string, by: str
     await trx('abuse_suspensions').where({ id }).update({ lifted_at: now, lifted_by: by, lift_reason: reason });
     await refreshRow(trx, row.subject_kind, row.subject);
     const lifted = toSuspension({ ...row, lifted_at: now, lifted_by: by, lift_reason: reason });
+    await raiseAlert(trx, 'abuse.lifted', lifted.tenantId, { suspension: lifted }, now);
     return { result: lifted, events: [{ type: 'abuse.lifted', at: now, tenantId: lifted.tenantId, subjectId: id, payload: { suspension: lifted } }] };
   });
 }
