@@ -71,15 +71,15 @@ export function parseActiveSuspension(value: unknown): ActiveSuspension | null {
 }
 
 /** The count at which an alert warns that a threshold is near: four fifths of it, when that is below it. */
-export function nearingAt(threshold: AbuseThreshold): number | null {
-  const at = Math.ceil(threshold.count * 0.8);
-  return at < threshold.count ? at : null;
+export function nearingAt(count: number): number | null {
+  const at = Math.ceil(count * 0.8);
+  return at < count ? at : null;
 }
 
 const subjectTable = (kind: AbuseSuspension['subjectKind']) => (kind === 'tenant' ? { table: 'tenants', key: 'id' } : { table: 'caller_numbers', key: 'e164' });
 
 /** Locks the number's or tenant's row, so two instances counting the same complaints suspend it once. */
-async function lockSubject(trx: Db, kind: AbuseSuspension['subjectKind'], subject: string): Promise<Row | undefined> {
+export async function lockSubject(trx: Db, kind: AbuseSuspension['subjectKind'], subject: string): Promise<Row | undefined> {
   const { table, key } = subjectTable(kind);
   const query = trx(table).where({ [key]: subject });
   return (isMysql(trx) ? query.forUpdate() : query).first();
@@ -97,10 +97,53 @@ async function countComplaints(trx: Db, kind: AbuseSuspension['subjectKind'], su
   return Number(row.n);
 }
 
-function describe(threshold: AbuseThreshold, kind: AbuseSuspension['subjectKind'], subject: string, observed: number): string {
+function describe(threshold: AbuseThreshold, kind: AbuseSuspension['subjectKind'], subject: string, observed: string): string {
   const who = kind === 'tenant' ? `tenant ${subject}` : `display number ${subject}`;
   const verb = threshold.action === 'suspend' ? 'suspended' : 'under observation';
-  return `${who} ${verb}: ${observed} complaints within ${threshold.windowDays} days reached the threshold of ${threshold.count} (${threshold.id}, ${threshold.status})`;
+  return `${who} ${verb}: ${observed} (${threshold.id}, ${threshold.status})`;
+}
+
+/** Whether a suspension (or observation) of this threshold is active on the subject. */
+export async function isTripped(trx: Db, kind: AbuseSuspension['subjectKind'], subject: string, thresholdId: string): Promise<boolean> {
+  return Boolean(await trx('abuse_suspensions').where({ subject_kind: kind, subject, signal: thresholdId }).whereNull('lifted_at').first());
+}
+
+export { lastLift as lastLiftOf };
+
+/**
+ * Suspends (or flags) the subject for a crossed threshold: the suspension row, the mark on the
+ * number's or tenant's row that decisions read, the alert and the trail event, in the caller's transaction.
+ */
+export async function tripThreshold(
+  trx: Db,
+  policy: AbuseThresholds,
+  threshold: AbuseThreshold,
+  kind: AbuseSuspension['subjectKind'],
+  subject: string,
+  tenantId: string,
+  observed: { value: number; limit: number; windowSeconds: number; text: string },
+  now: number,
+): Promise<{ suspension: AbuseSuspension; event: TrailEvent }> {
+  const suspension: AbuseSuspension = {
+    id: newId('abs'),
+    tenantId,
+    subjectKind: kind,
+    subject,
+    signal: threshold.id,
+    action: threshold.action,
+    observed: observed.value,
+    threshold: observed.limit,
+    windowSeconds: observed.windowSeconds,
+    message: describe(threshold, kind, subject, observed.text),
+    since: now,
+    liftedAt: null,
+    liftedBy: null,
+    liftReason: null,
+  };
+  await trx('abuse_suspensions').insert(toRow(suspension));
+  if (suspension.action === 'suspend') await markRow(trx, suspension);
+  await raiseAlert(trx, suspension.action === 'suspend' ? 'abuse.suspended' : 'abuse.observed', tenantId, { suspension }, now);
+  return { suspension, event: { type: 'abuse.suspended', at: now, tenantId, subjectId: suspension.id, payload: { suspension, thresholdsRevision: policy.revision } } };
 }
 
 /**
@@ -122,35 +165,18 @@ export async function applyComplaintThresholds(
   const row = await lockSubject(trx, kind, subject);
   if (!row) return out;
   for (const threshold of thresholds) {
-    const active = await trx('abuse_suspensions').where({ subject_kind: kind, subject, signal: threshold.id }).whereNull('lifted_at').first();
-    if (active) continue;
-    const observed = await countComplaints(trx, kind, subject, tenantId, now - threshold.windowDays * DAY_MS, await lastLift(trx, kind, subject, threshold.id));
-    if (observed < threshold.count) {
+    if (await isTripped(trx, kind, subject, threshold.id)) continue;
+    const [count, days] = [threshold.count!, threshold.windowDays!];
+    const observed = await countComplaints(trx, kind, subject, tenantId, now - days * DAY_MS, await lastLift(trx, kind, subject, threshold.id));
+    if (observed < count) {
       // Warned once, when the count first reaches the warning level.
-      if (observed === nearingAt(threshold)) await raiseAlert(trx, 'abuse.nearing', tenantId, { threshold: threshold.id, subjectKind: kind, subject, observed, count: threshold.count, windowDays: threshold.windowDays }, now);
+      if (observed === nearingAt(count)) await raiseAlert(trx, 'abuse.nearing', tenantId, { threshold: threshold.id, subjectKind: kind, subject, observed, count, windowDays: days }, now);
       continue;
     }
-    const suspension: AbuseSuspension = {
-      id: newId('abs'),
-      tenantId,
-      subjectKind: kind,
-      subject,
-      signal: threshold.id,
-      action: threshold.action,
-      observed,
-      threshold: threshold.count,
-      windowSeconds: threshold.windowDays * 86_400,
-      message: describe(threshold, kind, subject, observed),
-      since: now,
-      liftedAt: null,
-      liftedBy: null,
-      liftReason: null,
-    };
-    await trx('abuse_suspensions').insert(toRow(suspension));
-    if (suspension.action === 'suspend') await markRow(trx, suspension);
-    await raiseAlert(trx, suspension.action === 'suspend' ? 'abuse.suspended' : 'abuse.observed', tenantId, { suspension }, now);
-    out.suspensions.push(suspension);
-    out.events.push({ type: 'abuse.suspended', at: now, tenantId, subjectId: suspension.id, payload: { suspension, thresholdsRevision: policy.revision } });
+    const text = `${observed} complaints within ${days} days reached the threshold of ${count}`;
+    const tripped = await tripThreshold(trx, policy, threshold, kind, subject, tenantId, { value: observed, limit: count, windowSeconds: days * 86_400, text }, now);
+    out.suspensions.push(tripped.suspension);
+    out.events.push(tripped.event);
   }
   return out;
 }

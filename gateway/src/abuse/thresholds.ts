@@ -11,9 +11,18 @@ import { PolicyError, POLICIES_DIR } from '../policy/loader';
 export interface AbuseThreshold {
   id: string;
   subject: 'caller_number' | 'tenant';
-  signal: 'complaints';
-  count: number;
-  windowDays: number;
+  signal: 'complaints' | 'no_consent_share' | 'block_sweep' | 'short_answered_share';
+  /** complaints and block_sweep: how many within the window. */
+  count?: number;
+  /** complaints: the window in days. */
+  windowDays?: number;
+  /** Behaviour signals: the window in minutes. */
+  windowMinutes?: number;
+  /** Shares: the share of events, and the fewest events for a share to count. */
+  share?: number;
+  minEvents?: number;
+  blockDigits?: number;
+  shortSeconds?: number;
   action: 'suspend' | 'observe';
   status: string;
   source: string;
