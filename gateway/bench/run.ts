@@ -135,6 +135,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   sip: () => (require('./sip') as typeof import('./sip')).sipBench(),
   fuzz: async () => (await import('./fuzz')).fuzzBench(),
   checkpoints: checkpointsBench,
+  abuse: async () => (await import('./abuse')).abuseBench(),
 };
 
 /** Decisions per second with the checkpoint job off and every second, runs alternated on fresh SQLite databases. */

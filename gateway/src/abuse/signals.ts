@@ -94,12 +94,30 @@ async function readOutcomes(trx: Db, policy: AbuseThresholds, tally: Tally, unti
   return rows.length;
 }
 
+/** Adds the tally to the stored counts, a few hundred rows a statement. */
 async function store(trx: Db, tally: Tally): Promise<void> {
-  for (const { key, minute, n } of tally.counts.values()) {
-    const where = { subject_kind: key.kind, subject: key.subject, metric: key.metric, minute };
-    const updated = await trx('abuse_signal_counts').where(where).increment('n', n);
-    if (updated === 0) await trx('abuse_signal_counts').insert({ ...where, tenant_id: key.tenantId, n });
+  const rows = [...tally.counts.values()].map(({ key, minute, n }) => ({ subject_kind: key.kind, subject: key.subject, metric: key.metric, minute, tenant_id: key.tenantId, n }));
+  const add = isMysql(trx) ? trx.raw('n + VALUES(n)') : trx.raw('abuse_signal_counts.n + excluded.n');
+  for (let i = 0; i < rows.length; i += 200) {
+    await trx('abuse_signal_counts').insert(rows.slice(i, i + 200)).onConflict(['subject_kind', 'subject', 'metric', 'minute']).merge({ n: add });
   }
+}
+
+/** Window sums of one metric for many subjects at once, so a pass judges thousands of subjects in a few statements. */
+async function windowSums(trx: Db, kind: Kind, subjects: string[], metric: string, since: number): Promise<Map<string, number>> {
+  const sums = new Map<string, number>();
+  for (let i = 0; i < subjects.length; i += 500) {
+    const rows = await trx('abuse_signal_counts').where({ subject_kind: kind, metric }).whereIn('subject', subjects.slice(i, i + 500)).andWhere('minute', '>=', minuteOf(since)).groupBy('subject').select('subject').sum({ n: 'n' });
+    for (const r of rows as { subject: string; n: unknown }[]) sums.set(r.subject, Number(r.n));
+  }
+  return sums;
+}
+
+/** The metric each threshold reads first: a subject below it cannot cross, so it is not judged further. */
+function screeningMetric(t: AbuseThreshold): { metric: string; atLeast: number } {
+  if (t.signal === 'block_sweep') return { metric: `calls${t.blockDigits}`, atLeast: t.count! };
+  if (t.signal === 'no_consent_share') return { metric: 'decisions', atLeast: t.minEvents! };
+  return { metric: 'answered', atLeast: t.minEvents! };
 }
 
 async function windowSum(trx: Db, kind: Kind, subject: string, metric: string, since: number): Promise<number> {
@@ -148,10 +166,15 @@ async function judge(trx: Db, policy: AbuseThresholds, tally: Tally, now: number
   const out = { suspensions: [] as AbuseSuspension[], events: [] as TrailEvent[] };
   const touched = new Map<string, Key>();
   for (const { key } of tally.counts.values()) touched.set(`${key.kind} ${key.subject}`, key);
-  for (const key of touched.values()) {
-    for (const t of policy.thresholds) {
-      const counted: Kind = t.signal === 'block_sweep' ? 'block' : t.subject;
-      if (t.signal === 'complaints' || counted !== key.kind) continue;
+  for (const t of policy.thresholds) {
+    if (t.signal === 'complaints') continue;
+    const counted: Kind = t.signal === 'block_sweep' ? 'block' : t.subject;
+    const keys = [...touched.values()].filter((k) => k.kind === counted && (t.signal !== 'block_sweep' || k.metric === `calls${t.blockDigits}`));
+    // Screened by the window's volume, without the lift (a lift only lowers it): most subjects stop here.
+    const screen = screeningMetric(t);
+    const volume = await windowSums(trx, counted, keys.map((k) => k.subject), screen.metric, now - t.windowMinutes! * MINUTE);
+    for (const key of keys) {
+      if ((volume.get(key.subject) ?? 0) < screen.atLeast) continue;
       const target = suspended(t, key.kind, key.subject);
       if (await isTripped(trx, target.kind, target.subject, t.id)) continue;
       const since = Math.max(now - t.windowMinutes! * MINUTE, await lastLiftOf(trx, target.kind, target.subject, t.id));
