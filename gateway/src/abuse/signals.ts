@@ -4,6 +4,7 @@ import { isMysql, type Db } from '../storage/db';
 import { parseJson } from '../storage/json';
 import { isTripped, lastLiftOf, lockSubject, tripThreshold, type AbuseSuspension } from './suspensions';
 import type { AbuseThreshold, AbuseThresholds } from './thresholds';
+import { judgeConsents, readConsents, type ConsentFlag } from './consent-provenance';
 
 /**
  * Behaviour signals: what a tenant's decisions and a number's outcomes look like over the last
@@ -15,11 +16,11 @@ import type { AbuseThreshold, AbuseThresholds } from './thresholds';
 
 /** Decisions commit within milliseconds of their instant; this much later, none is still on its way. */
 export const SETTLE_MS = 5_000;
-const PAGE = 5_000;
-const MINUTE = 60_000;
+export const PAGE = 5_000;
+export const MINUTE = 60_000;
 const KEEP_MS = 25 * 3_600_000;
 
-type Kind = 'tenant' | 'block' | 'caller_number';
+type Kind = 'tenant' | 'block' | 'caller_number' | 'consent_ip' | 'consent_text';
 interface Key {
   kind: Kind;
   subject: string;
@@ -28,10 +29,10 @@ interface Key {
 }
 
 const longestWindow = (policy: AbuseThresholds) => Math.max(0, ...policy.thresholds.map((t) => (t.windowMinutes ?? 0) * MINUTE));
-const minuteOf = (at: number) => at - (at % MINUTE);
+export const minuteOf = (at: number) => at - (at % MINUTE);
 const blockOf = (callee: string, digits: number) => callee.slice(0, callee.length - digits);
 
-class Tally {
+export class Tally {
   readonly counts = new Map<string, { key: Key; minute: number; n: number }>();
   add(key: Key, at: number): void {
     const minute = minuteOf(at);
@@ -42,7 +43,7 @@ class Tally {
   }
 }
 
-async function cursor(trx: Db, name: string, startAt: number): Promise<{ at: number; id: string }> {
+export async function cursor(trx: Db, name: string, startAt: number): Promise<{ at: number; id: string }> {
   const query = trx('abuse_signal_cursors').where({ name });
   let row = await (isMysql(trx) ? query.forUpdate() : query).first();
   if (!row) {
@@ -53,7 +54,7 @@ async function cursor(trx: Db, name: string, startAt: number): Promise<{ at: num
   return { at: Number(row.position_at), id: String(row.position_id) };
 }
 
-const after = (column: string, idColumn: string, c: { at: number; id: string }) => (q: any) =>
+export const after = (column: string, idColumn: string, c: { at: number; id: string }) => (q: any) =>
   q.where(column, '>', c.at).orWhere((q2: any) => q2.where(column, c.at).andWhere(idColumn, '>', c.id));
 
 async function readDecisions(trx: Db, policy: AbuseThresholds, tally: Tally, until: number): Promise<number> {
@@ -104,7 +105,7 @@ async function store(trx: Db, tally: Tally): Promise<void> {
 }
 
 /** Window sums of one metric for many subjects at once, so a pass judges thousands of subjects in a few statements. */
-async function windowSums(trx: Db, kind: Kind, subjects: string[], metric: string, since: number): Promise<Map<string, number>> {
+export async function windowSums(trx: Db, kind: Kind, subjects: string[], metric: string, since: number): Promise<Map<string, number>> {
   const sums = new Map<string, number>();
   for (let i = 0; i < subjects.length; i += 500) {
     const rows = await trx('abuse_signal_counts').where({ subject_kind: kind, metric }).whereIn('subject', subjects.slice(i, i + 500)).andWhere('minute', '>=', minuteOf(since)).groupBy('subject').select('subject').sum({ n: 'n' });
@@ -167,8 +168,8 @@ async function judge(trx: Db, policy: AbuseThresholds, tally: Tally, now: number
   const touched = new Map<string, Key>();
   for (const { key } of tally.counts.values()) touched.set(`${key.kind} ${key.subject}`, key);
   for (const t of policy.thresholds) {
-    if (t.signal === 'complaints') continue;
-    const counted: Kind = t.signal === 'block_sweep' ? 'block' : t.subject;
+    if (t.signal === 'complaints' || t.subject === 'consent') continue;
+    const counted: Kind = t.signal === 'block_sweep' ? 'block' : (t.subject as Kind);
     const keys = [...touched.values()].filter((k) => k.kind === counted && (t.signal !== 'block_sweep' || k.metric === `calls${t.blockDigits}`));
     // Screened by the window's volume, without the lift (a lift only lowers it): most subjects stop here.
     const screen = screeningMetric(t);
@@ -190,16 +191,26 @@ async function judge(trx: Db, policy: AbuseThresholds, tally: Tally, now: number
 }
 
 /** One pass over what was committed since the last; returns how much it read and what it tripped. */
-export async function runSignalPass(db: Db, policy: AbuseThresholds, now = Date.now()): Promise<{ decisions: number; outcomes: number; suspensions: AbuseSuspension[] }> {
-  if (!policy.thresholds.some((t) => t.signal !== 'complaints')) return { decisions: 0, outcomes: 0, suspensions: [] };
+export interface SignalPass {
+  decisions: number;
+  outcomes: number;
+  consents: number;
+  suspensions: AbuseSuspension[];
+  consentFlags: ConsentFlag[];
+}
+
+export async function runSignalPass(db: Db, policy: AbuseThresholds, now = Date.now()): Promise<SignalPass> {
+  if (!policy.thresholds.some((t) => t.signal !== 'complaints')) return { decisions: 0, outcomes: 0, consents: 0, suspensions: [], consentFlags: [] };
   return trailOf(db).record(db, async (trx) => {
     const tally = new Tally();
     const until = now - SETTLE_MS;
     const decisions = await readDecisions(trx, policy, tally, until);
     const outcomes = await readOutcomes(trx, policy, tally, until);
+    const consents = await readConsents(trx, policy, tally, until);
     await store(trx, tally);
     const judged = await judge(trx, policy, tally, now);
+    const flags = await judgeConsents(trx, policy, tally, consents, now);
     await trx('abuse_signal_counts').where('minute', '<', now - KEEP_MS).delete();
-    return { result: { decisions, outcomes, suspensions: judged.suspensions }, events: judged.events };
+    return { result: { decisions, outcomes, consents: consents.read, suspensions: judged.suspensions, consentFlags: flags }, events: judged.events };
   });
 }

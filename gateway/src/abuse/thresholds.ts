@@ -10,8 +10,8 @@ import { PolicyError, POLICIES_DIR } from '../policy/loader';
  */
 export interface AbuseThreshold {
   id: string;
-  subject: 'caller_number' | 'tenant';
-  signal: 'complaints' | 'no_consent_share' | 'block_sweep' | 'short_answered_share';
+  subject: 'caller_number' | 'tenant' | 'consent';
+  signal: 'complaints' | 'no_consent_share' | 'block_sweep' | 'short_answered_share' | 'consent_same_ip' | 'consent_rhythm' | 'consent_shared_text';
   /** complaints and block_sweep: how many within the window. */
   count?: number;
   /** complaints: the window in days. */
@@ -23,6 +23,7 @@ export interface AbuseThreshold {
   minEvents?: number;
   blockDigits?: number;
   shortSeconds?: number;
+  maxVariation?: number;
   action: 'suspend' | 'observe';
   status: string;
   source: string;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { liftSuspension, listSuspensions, MIN_LIFT_REASON, type AbuseSuspension } from '../../abuse/suspensions';
+import { listConsentFlags } from '../../abuse/consent-provenance';
 import { AppError } from '../../errors';
 import { iso } from '../../iso';
 import { tenantOf } from '../auth';
@@ -47,6 +48,47 @@ export async function abuseSuspensionRoutes(app: FastifyInstance): Promise<void>
       const bound = request.principal.tenantId;
       const tenantId = bound ? tenantOf(request, request.query.tenantId) : request.query.tenantId ?? null;
       return { suspensions: (await listSuspensions(db, { tenantId, active: request.query.active })).map(suspensionJson) };
+    },
+  );
+
+  app.get<{ Querystring: { tenantId?: string } }>(
+    '/v1/consent-flags',
+    {
+      config: { roles: ['compliance', 'auditor', 'admin'] },
+      schema: {
+        tags: ['abuse'],
+        summary: 'Consents whose evidence looks manufactured (one IP, machine rhythm, one text across tenants), flagged for review',
+        security: bearerSecurity,
+        querystring: { type: 'object', additionalProperties: false, properties: { tenantId: id } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              flags: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    tenantId: { type: 'string' },
+                    signal: { type: 'string' },
+                    subject: { type: 'string' },
+                    consents: { type: 'integer' },
+                    exampleConsentIds: { type: 'array', items: { type: 'string' } },
+                    message: { type: 'string' },
+                    flaggedAt: instant,
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const tenantId = request.principal.tenantId ? tenantOf(request, request.query.tenantId) : request.query.tenantId ?? null;
+      return { flags: (await listConsentFlags(db, tenantId)).map((f) => ({ ...f, flaggedAt: iso(f.flaggedAt) })) };
     },
   );
 
