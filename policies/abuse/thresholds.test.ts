@@ -12,7 +12,7 @@ describe('the shipped abuse thresholds', () => {
       assert.ok(t.source.length > 20, t.id);
       assert.ok(['statute', 'guidance', 'carrier_practice', 'policy_choice', 'unconfirmed'].includes(t.status), t.id);
     }
-    assert.deepEqual(new Set(policy.thresholds.map((t) => t.subject)), new Set(['caller_number', 'tenant']));
+    assert.deepEqual(new Set(policy.thresholds.map((t) => t.subject)), new Set(['caller_number', 'tenant', 'consent']));
   });
 
   it('a thresholds file that is not valid stops the start with the problem named', () => {
