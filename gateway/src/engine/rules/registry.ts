@@ -42,7 +42,7 @@ export function inGrace(list: RegistryListParams, registeredOn: string | undefin
  * list could not stop it, so not knowing the list is no reason to refuse it.
  */
 function waived(list: RegistryListParams, ctx: Parameters<RuleCheck<RegistryRule>>[1], fact: RegistryFacts | undefined): boolean {
-  if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).some((c) => !cancelledByRegistration(list, fact, c.obtainedAt))) return true;
+  if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).some((c) => !cancelledByRegistration(list, fact, c.obtainedAt, ctx.policy.pack.timeZone ?? 'UTC'))) return true;
   return relationshipWaives(list, ctx);
 }
 
@@ -51,11 +51,12 @@ function waived(list: RegistryListParams, ctx: Parameters<RuleCheck<RegistryRule
  * it): only a consent obtained on a later day than the registration survives. A listed number whose
  * registration day is not published cannot show that any consent came after it.
  */
-function cancelledByRegistration(list: RegistryListParams, fact: RegistryFacts | undefined, obtainedAt: number): boolean {
+function cancelledByRegistration(list: RegistryListParams, fact: RegistryFacts | undefined, obtainedAt: number, zone: string): boolean {
   if (!list.cancelsEarlierConsents || !fact?.listed) return false;
   if (!fact.registeredOn) return true;
-  // The registration day ends latest at UTC-12: a consent must come after that to be later.
-  return obtainedAt < Date.parse(`${fact.registeredOn}T00:00:00Z`) + DAY_MS + 12 * 3_600_000;
+  // The register's day, read in the pack's zone (the register's country): a consent must come after it ends.
+  const dayEnds = DateTime.fromISO(fact.registeredOn, { zone }).plus({ days: 1 }).toMillis();
+  return Number.isNaN(dayEnds) || obtainedAt < dayEnds;
 }
 
 export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
