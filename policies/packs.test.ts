@@ -5,8 +5,8 @@ import { PACKS } from '../gateway/test/support/packs';
 const STATUSES = ['statute', 'regulation', 'regulator_guidance', 'draft', 'carrier_practice', 'policy_choice'];
 
 describe('every pack', () => {
-  it('ships the CN, US federal, US state, UK, CA and AU packs', () => {
-    assert.deepEqual([...PACKS.keys()].sort(), ['au', 'ca', 'cn', 'uk', 'us', 'us-states']);
+  it('ships the CN, US federal, US state, UK, CA, AU, FR, IT, SG, IN and BR packs', () => {
+    assert.deepEqual([...PACKS.keys()].sort(), ['au', 'br', 'ca', 'cn', 'fr', 'in', 'it', 'sg', 'uk', 'us', 'us-states']);
   });
 
   for (const [id, policy] of PACKS) {
@@ -22,13 +22,24 @@ describe('every pack', () => {
     });
   }
 
+  it('every unconfirmed or conflicting figure is a named parameter with its status, used by rules the pack has', () => {
+    for (const [id, policy] of PACKS) {
+      const ids = new Set(policy.pack.rules.map((r) => r.id));
+      for (const p of policy.pack.parameters ?? []) {
+        assert.ok(['unconfirmed', 'conflicting'].includes(p.status) && p.note.trim(), `${id} ${p.name}`);
+        assert.ok(p.usedBy.every((r) => ids.has(r)), `${id} ${p.name} usedBy`);
+      }
+    }
+    for (const id of ['fr', 'it', 'in', 'br']) assert.ok((PACKS.get(id)!.pack.parameters ?? []).length > 0, `${id} names its unconfirmed figures`);
+  });
+
   it('rule ids are unique across all packs, so a composed decision names one rule unambiguously', () => {
     const ids = [...PACKS.values()].flatMap((p) => p.pack.rules.map((r) => r.id));
     assert.equal(new Set(ids).size, ids.length);
   });
 
   it('registry rules of opt-out countries fail closed until their list is loaded', () => {
-    for (const id of ['us', 'uk', 'ca', 'au']) {
+    for (const id of ['us', 'uk', 'ca', 'au', 'fr', 'it', 'sg', 'in', 'br']) {
       const lists = PACKS.get(id)!.pack.rules.flatMap((r) => (r.kind === 'registry' ? r.params.lists : []));
       assert.ok(lists.length > 0 && lists.every((l) => l.requireLoaded), id);
     }

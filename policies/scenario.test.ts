@@ -104,3 +104,30 @@ describe('the same call to six jurisdictions', () => {
     assert.ok(codes.includes('NO_POLICY_FOR_DESTINATION'));
   });
 });
+
+describe('the same call to the new country packs', () => {
+  const PACKS_ABROAD = [...CAMPAIGN_PACKS, 'fr', 'it', 'sg', 'in', 'br'];
+  const ABROAD = { france: '+33612345678', italy: '+393123456789', singapore: '+6591234567', india: '+919876543210', brazil: '+5511987654321' };
+
+  it('Tuesday 12:30 UTC: France is in its lunch gap, India refuses an insurance call from an ordinary number, Italy, Singapore and Brazil allow', () => {
+    const got = Object.fromEntries(
+      Object.entries(ABROAD).map(([who, callee]) => {
+        const { decision } = judge(callee, at('2026-03-10T12:30:00Z'), { packs: PACKS_ABROAD });
+        return [who, { revision: decision.policyRevision.split('@')[0], reasons: decision.reasons.map((r) => [r.code, r.rule, r.citation]) }];
+      }),
+    );
+    assert.deepEqual(got, {
+      france: { revision: 'fr', reasons: [['OUTSIDE_CALLING_HOURS', 'FR-HOURS', 'Code de la consommation D.223-9 (décret 2022-1313)']] },
+      italy: { revision: 'it', reasons: [] },
+      singapore: { revision: 'sg', reasons: [] },
+      india: { revision: 'in', reasons: [['CALLER_ID_SERIES', 'IN-NUMBER-SERIES', 'TCCCPR 2018 (Second Amendment) Regulations 2025']] },
+      brazil: { revision: 'br', reasons: [] },
+    });
+  });
+
+  it('every new callee on its national register: each denied by its own registry rule', () => {
+    const listed = ['fr-bloctel', 'it-rpo', 'sg-dnc-voice', 'in-ncpr', 'br-nao-me-perturbe'];
+    const rules = Object.fromEntries(Object.entries(ABROAD).map(([who, callee]) => [who, judge(callee, at('2026-03-10T10:30:00Z'), { packs: PACKS_ABROAD, listed }).rules]));
+    assert.deepEqual(rules, { france: ['FR-BLOCTEL'], italy: ['IT-RPO'], singapore: ['SG-DNC-VOICE'], india: ['IN-NUMBER-SERIES', 'IN-NCPR'], brazil: ['BR-NAO-ME-PERTURBE'] });
+  });
+});

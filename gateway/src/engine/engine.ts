@@ -1,39 +1,11 @@
 import { numberInfo, type NumberInfo } from '../numbers/phone';
-import type { CallingHoursRule, Citation, CompiledPolicy, PackRule, RuleKind } from '../policy/types';
-import { pass, type Finding, type RuleCheck, type RuleContext } from './context';
+import type { CallingHoursRule, Citation, CompiledPolicy, PackRule } from '../policy/types';
+import { pass, type Finding, type RuleContext } from './context';
 import { localIsoDate } from './calendar';
 import { locationNote, placeCallee } from './location';
 import { REASONS } from './reasons';
-import { abandonment } from './rules/abandonment';
-import { callingHours } from './rules/calling-hours';
-import { consent } from './rules/consent';
-import { frequencyCap } from './rules/frequency-cap';
-import { callerId, localPresence, rotation, tenantVerification, virtualOperator } from './rules/identity';
-import { optOut } from './rules/opt-out';
-import { recordingRetention } from './rules/recording-retention';
-import { registration } from './rules/registration';
-import { registry } from './rules/registry';
-import { serviceNumber } from './rules/service-number';
-import { reassignedNumbers } from '../reassigned/rule';
+import { descriptorOf } from './rules';
 import type { BanFacts, CallInput, Decision, DialingMode, Facts, Reason } from './types';
-
-const CHECKS: { [K in RuleKind]: RuleCheck<Extract<PackRule, { kind: K }>> } = {
-  tenantVerification,
-  callerId,
-  virtualOperator,
-  rotation,
-  localPresence,
-  serviceNumber,
-  consent,
-  optOut,
-  registry,
-  frequencyCap,
-  callingHours,
-  registration,
-  abandonment,
-  reassignedNumbers,
-  recordingRetention,
-};
 
 /** Gateway-level checks that no pack can switch off. */
 const GATEWAY_RULES = {
@@ -113,7 +85,7 @@ function underMode(ctx: RuleContext, mode: DialingMode): RuleContext {
 }
 
 function runRule(rule: PackRule, ctx: RuleContext): Finding[] {
-  const check = CHECKS[rule.kind] as RuleCheck<PackRule>;
+  const { check } = descriptorOf(rule);
   const modes = modesToJudge(ctx);
   if (modes.length === 1) return check(rule, ctx);
   const findings: Finding[] = [];
@@ -156,7 +128,7 @@ function abuseFindings(ctx: RuleContext): Reason[] {
 /** Runs the rules whose findings can clear with time, to see whether the call may go at `at`. */
 function timeFindings(rules: PackRule[], ctx: RuleContext, at: number): Finding[] {
   const later = { ...ctx, now: at };
-  return rules.flatMap((rule) => (rule.kind === 'callingHours' || rule.kind === 'frequencyCap' || rule.kind === 'rotation' || rule.kind === 'abandonment' ? runRule(rule, later) : pass));
+  return rules.flatMap((rule) => (descriptorOf(rule).timeBased ? runRule(rule, later) : pass));
 }
 
 /**

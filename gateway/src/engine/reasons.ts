@@ -38,6 +38,9 @@ export const REASONS = {
   CALLER_ID_NOT_RETURNABLE: { timeBased: false, summary: 'The display number is not recorded as taking return calls (or do-not-call requests) as the pack requires' },
   RECORDING_RETENTION_TOO_SHORT: { timeBased: false, summary: 'The campaign keeps its call recordings for less than the pack requires, or does not say' },
   SELLER_NOT_REGISTERED: { timeBased: false, summary: "The calling enterprise holds no valid registration required in the callee's state" },
+  CALLER_ID_SERIES: { timeBased: false, summary: "The display number is not in the series the law gives the call's purpose (India 140/1600, Brazil 0303)" },
+  REFUSAL_WAIT: { timeBased: true, summary: 'The callee refused a call from this tenant: no call until the period after the refusal is over' },
+  CONSENT_PREDATES_REGISTRY: { timeBased: false, summary: "The callee's registration on an opposition register cancelled the consent obtained before it (Italy's RPO)" },
   GATEWAY_UNAVAILABLE: { timeBased: false, summary: 'The gateway could not decide (database unreachable): fail closed' },
 } as const;
 

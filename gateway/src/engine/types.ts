@@ -209,6 +209,8 @@ export interface Facts {
   reassigned?: ReassignedFacts;
   /** The tenant's stored record of where the callee is, newest observation; absent in older records. */
   calleeLocation?: KnownLocation | null;
+  /** Calls to this callee by any tenant that the callee refused (outcome report), newest first, within the packs' waits. */
+  refusedCalls?: AttemptFacts[];
   /** Calls to this callee by any tenant where answer-machine detection fired, newest first, within the packs' waits. */
   machineCalls?: AttemptFacts[];
 }

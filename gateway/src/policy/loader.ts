@@ -39,6 +39,10 @@ function semanticProblems(pack: PolicyPack): string[] {
   const problems: string[] = reachOrderProblems(pack);
   const seen = new Set<string>();
   if (pack.timeZone && !IANAZone.isValidZone(pack.timeZone)) problems.push(`timeZone "${pack.timeZone}" is not an IANA time zone`);
+  const ruleIds = new Set(pack.rules.map((r) => r.id));
+  for (const parameter of pack.parameters ?? []) {
+    for (const id of parameter.usedBy) if (!ruleIds.has(id)) problems.push(`parameter ${parameter.name} names rule ${id}, which the pack does not have`);
+  }
   for (const rule of pack.rules) {
     if (seen.has(rule.id)) problems.push(`rule id ${rule.id} is used twice`);
     seen.add(rule.id);
@@ -92,7 +96,9 @@ function lookbacks(rules: PackRule[]) {
 function factNeeds(rules: PackRule[]): FactNeeds {
   let redialLookbackMs = 0;
   let machineLookbackMs = 0;
+  let refusalLookbackMs = 0;
   for (const rule of rules) {
+    if (rule.kind === 'refusalWait') refusalLookbackMs = Math.max(refusalLookbackMs, rule.params.days * 86_400_000);
     if (rule.kind !== 'abandonment') continue;
     redialLookbackMs = Math.max(redialLookbackMs, (rule.params.redialWaitSeconds ?? 0) * 1000);
     machineLookbackMs = Math.max(machineLookbackMs, (rule.params.machineRedialWaitSeconds ?? 0) * 1000);
@@ -103,6 +109,7 @@ function factNeeds(rules: PackRule[]): FactNeeds {
     redialLookbackMs,
     reassigned: rules.some((r) => r.kind === 'reassignedNumbers'),
     ...(machineLookbackMs > 0 ? { machineLookbackMs } : {}),
+    ...(refusalLookbackMs > 0 ? { refusalLookbackMs } : {}),
   };
 }
 

@@ -56,6 +56,16 @@ export type RotationRule = RuleBase<'rotation', { maxDistinctNumbers: number; wi
 export type LocalPresenceRule = RuleBase<'localPresence', Record<string, never>>;
 /** Display numbers of these line types may call only for these campaign purposes (China's 95/400 numbers). */
 export type ServiceNumberRule = RuleBase<'serviceNumber', { lineTypes: string[]; nonMarketingPurposes: string[] }>;
+/**
+ * The display number must lie in the series the law gives the call's purpose ("*": every other
+ * purpose); prefixes are of the national significant number. Only for the listed modes when given.
+ */
+export type NumberSeriesRule = RuleBase<
+  'numberSeries',
+  { series: { purposes: string[]; prefixes: string[] }[]; modes?: DialingMode[]; unlistedPurposes: 'deny' | 'allow' }
+>;
+/** After the callee refused a call of this tenant, no call from it for so many days (France: 60). */
+export type RefusalWaitRule = RuleBase<'refusalWait', { days: number }>;
 export type ConsentRule = RuleBase<
   'consent',
   {
@@ -105,6 +115,11 @@ export interface RegistryListParams {
    * 28 days; CA DNCL: 31 days). Only a list with registration dates can honour it.
    */
   graceDays?: number;
+  /**
+   * A registration cancels every consent obtained before it (Italy's RPO): only a consent obtained
+   * after the registration day waives the list; without a published day none can be shown to.
+   */
+  cancelsEarlierConsents?: boolean;
 }
 export type RegistryRule = RuleBase<'registry', { lists: RegistryListParams[] }>;
 export type FrequencyCapRule = RuleBase<'frequencyCap', { scope: CapScope; windows: CapWindow[] }>;
@@ -155,6 +170,8 @@ export type PackRule =
   | RotationRule
   | LocalPresenceRule
   | ServiceNumberRule
+  | NumberSeriesRule
+  | RefusalWaitRule
   | ConsentRule
   | OptOutRule
   | RegistryRule
@@ -191,7 +208,17 @@ export interface PolicyPack {
   calleeLocation?: CalleeLocationRule;
   /** The legal minimum reach of a refusal, dated steps in order; absent: no minimum beyond the rules. */
   optOutMinimum?: OptOutMinimum[];
+  /** Unconfirmed or conflicting figures the rules use, named with their status. */
+  parameters?: PackParameter[];
   rules: PackRule[];
+}
+
+export interface PackParameter {
+  name: string;
+  value: unknown;
+  status: 'unconfirmed' | 'conflicting';
+  usedBy: string[];
+  note: string;
 }
 
 /** A validated pack with the revision id that every decision made under it records. */
@@ -220,4 +247,6 @@ export interface FactNeeds {
   reassigned: boolean;
   /** How far back an abandonment rule's answer-machine wait looks; 0 or absent: none. */
   machineLookbackMs?: number;
+  /** How far back a refusalWait rule looks for refused calls to the callee; 0 or absent: none. */
+  refusalLookbackMs?: number;
 }

@@ -21,7 +21,7 @@ import { activeBans } from './bans';
 import type { Db } from './db';
 import { toCampaign } from './entities';
 import { registrationsOf } from './registrations';
-import { abandonedCallsTo, campaignOutcomes, machineCallsTo } from './outcomes';
+import { abandonedCallsTo, campaignOutcomes, machineCallsTo, refusedCallsTo } from './outcomes';
 import { calleeLocationsOf } from './callee-locations';
 import { relationshipsOf } from './relationships';
 import { groupsOf } from './tenant-groups';
@@ -150,11 +150,11 @@ function batchPolicies(calls: CallInput[], campaignById: Map<string, Row>, resol
   return result;
 }
 
-const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0, machineLookbackMs: 0, reassigned: true };
+const EVERY_FACT: FactNeeds = { registrations: true, relationships: true, redialLookbackMs: 0, machineLookbackMs: 0, refusalLookbackMs: 0, reassigned: true };
 
 /** The optional facts any policy judging the batch reads: one query per kind, or none at all. */
 export function batchNeeds(policies: Iterable<CompiledPolicy | null>): Required<FactNeeds> & { abandonmentWindows: number[] } {
-  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, machineLookbackMs: 0, reassigned: false, abandonmentWindows: new Set<number>() };
+  const needs = { registrations: false, relationships: false, redialLookbackMs: 0, machineLookbackMs: 0, refusalLookbackMs: 0, reassigned: false, abandonmentWindows: new Set<number>() };
   for (const policy of policies) {
     if (!policy) continue;
     const own = policy.needs ?? { ...EVERY_FACT, redialLookbackMs: legacyLookback(policy, 'redialWaitSeconds'), machineLookbackMs: legacyLookback(policy, 'machineRedialWaitSeconds') };
@@ -163,9 +163,14 @@ export function batchNeeds(policies: Iterable<CompiledPolicy | null>): Required<
     needs.reassigned ||= own.reassigned ?? false;
     needs.redialLookbackMs = Math.max(needs.redialLookbackMs, own.redialLookbackMs);
     needs.machineLookbackMs = Math.max(needs.machineLookbackMs, own.machineLookbackMs ?? 0);
+    needs.refusalLookbackMs = Math.max(needs.refusalLookbackMs, own.refusalLookbackMs ?? legacyRefusalLookback(policy));
     for (const w of policy.abandonmentWindows ?? []) needs.abandonmentWindows.add(w);
   }
   return { ...needs, abandonmentWindows: [...needs.abandonmentWindows] };
+}
+
+function legacyRefusalLookback(policy: CompiledPolicy): number {
+  return Math.max(0, ...policy.pack.rules.map((r) => (r.kind === 'refusalWait' ? r.params.days * 86_400_000 : 0)));
 }
 
 function legacyLookback(policy: CompiledPolicy, wait: 'redialWaitSeconds' | 'machineRedialWaitSeconds'): number {
@@ -229,11 +234,12 @@ export async function loadBatchFacts(
       needs.abandonmentWindows.length > 0 ? campaignOutcomes(q as Db, campaignIds, needs.abandonmentWindows, since) : none,
       needs.redialLookbackMs > 0 ? abandonedCallsTo(q as Db, callees, since - needs.redialLookbackMs) : new Map<string, AttemptFacts[]>(),
       needs.machineLookbackMs > 0 ? machineCallsTo(q as Db, callees, since - needs.machineLookbackMs) : new Map<string, AttemptFacts[]>(),
+      needs.refusalLookbackMs > 0 ? refusedCallsTo(q as Db, callees, since - needs.refusalLookbackMs) : new Map<string, AttemptFacts[]>(),
     ]);
   });
   // A call that names its own location needs no stored one.
   const unplaced = unique(calls.filter((c) => !c.calleeLocation).map((c) => c.callee));
-  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned, machine], policyByCall, locations, groups] = await Promise.all([
+  const [tenants, campaigns, numbers, links, consents, optOuts, calleeAttempts, callerWindows, bans, [registrations, relationships, outcomes, abandoned, machine, refused], policyByCall, locations, groups] = await Promise.all([
     q('tenants').whereIn('id', tenantIds).select('id', 'verification_status', 'abuse_suspension'),
     campaignsRead,
     callers.length ? q('caller_numbers').whereIn('e164', callers) : [],
@@ -302,6 +308,7 @@ export async function loadBatchFacts(
       campaignOutcomes: outcomes.get(call.campaignId) ?? [],
       abandonedCalls: abandoned.get(call.callee) ?? [],
       machineCalls: machine.get(call.callee) ?? [],
+      refusedCalls: refused.get(call.callee) ?? [],
       calleeLocation: locations.get(`${call.tenantId} ${call.callee}`) ?? null,
       ...(reassigned.has(call.callee) && policy.needs?.reassigned !== false ? { reassigned: reassigned.get(call.callee)! } : {}),
       // Shared with the other calls of the batch: an allowed call earlier in it is seen by those after it.

@@ -196,6 +196,11 @@ export function machineCallsTo(q: Db, callees: string[], since: number): Promise
   return callsTo(q, callees, since, `${ANSWER_MACHINE_OF} = 1`);
 }
 
+/** Calls to the batch's callees since `since` that the callee refused, newest first. */
+export function refusedCallsTo(q: Db, callees: string[], since: number): Promise<Map<string, AttemptFacts[]>> {
+  return callsTo(q, callees, since, 'o.refused = 1');
+}
+
 async function callsTo(q: Db, callees: string[], since: number, condition: string): Promise<Map<string, AttemptFacts[]>> {
   const rows: Row[] = await q('call_attempts as a')
     .leftJoin('call_outcomes as o', 'o.decision_id', 'a.decision_id')

@@ -79,7 +79,7 @@ export function judge(callee: string, at: number, options: { packs?: string[]; f
 
 function packOf(callee: string): string {
   const country = numberInfo(callee)?.country;
-  return ({ US: 'us', GB: 'uk', CA: 'ca', AU: 'au', CN: 'cn' } as Record<string, string>)[country ?? ''] ?? 'cn';
+  return ({ US: 'us', GB: 'uk', CA: 'ca', AU: 'au', CN: 'cn', FR: 'fr', IT: 'it', SG: 'sg', IN: 'in', BR: 'br' } as Record<string, string>)[country ?? ''] ?? 'cn';
 }
 
 /** An instant from a local wall-clock time with its UTC offset, e.g. at('2026-03-10T20:00:00-04:00'). */

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { RegistryListParams, RegistryRule } from '../../policy/types';
 import type { Finding, RuleCheck, RuleContext } from '../context';
+import type { RegistryFacts } from '../types';
 import { liveConsentsInScope } from './consent';
 
 const DAY_MS = 86_400_000;
@@ -40,17 +41,30 @@ export function inGrace(list: RegistryListParams, registeredOn: string | undefin
  * list is waived for (the callee's consent, a business relationship) is not held to it at all: the
  * list could not stop it, so not knowing the list is no reason to refuse it.
  */
-function waived(list: RegistryListParams, ctx: Parameters<RuleCheck<RegistryRule>>[1]): boolean {
-  if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0) return true;
+function waived(list: RegistryListParams, ctx: Parameters<RuleCheck<RegistryRule>>[1], fact: RegistryFacts | undefined): boolean {
+  if (list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).some((c) => !cancelledByRegistration(list, fact, c.obtainedAt, ctx.policy.pack.timeZone ?? 'UTC'))) return true;
   return relationshipWaives(list, ctx);
+}
+
+/**
+ * Whether the callee's registration cancelled a consent (Italy's RPO revokes consents given before
+ * it): only a consent obtained on a later day than the registration survives. A listed number whose
+ * registration day is not published cannot show that any consent came after it.
+ */
+function cancelledByRegistration(list: RegistryListParams, fact: RegistryFacts | undefined, obtainedAt: number, zone: string): boolean {
+  if (!list.cancelsEarlierConsents || !fact?.listed) return false;
+  if (!fact.registeredOn) return true;
+  // The register's day, read in the pack's zone (the register's country): a consent must come after it ends.
+  const dayEnds = DateTime.fromISO(fact.registeredOn, { zone }).plus({ days: 1 }).toMillis();
+  return Number.isNaN(dayEnds) || obtainedAt < dayEnds;
 }
 
 export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
   const { facts, now } = ctx;
   const findings: Finding[] = [];
   for (const list of rule.params.lists) {
-    if (waived(list, ctx)) continue;
     const fact = facts.registries.find((r) => r.listId === list.listId);
+    if (waived(list, ctx, fact)) continue;
     if (fact?.pending) {
       findings.push({ code: 'REGISTRY_STALE', message: `The registry "${list.listId}" is being loaded on this instance` });
       continue;
@@ -65,6 +79,12 @@ export const registry: RuleCheck<RegistryRule> = (rule, ctx) => {
     }
     if (!fact.listed) continue;
     if (inGrace(list, fact.registeredOn, now)) continue;
+    const cancelled = list.waivedByConsent && liveConsentsInScope(ctx, list.consentLapseWithoutPeriodDays).length > 0;
+    if (cancelled) {
+      const day = fact.registeredOn ? `on ${fact.registeredOn}` : 'on a day the list does not publish';
+      findings.push({ code: 'CONSENT_PREDATES_REGISTRY', message: `The callee registered on "${list.listId}" ${day}, which cancelled the consent obtained before it` });
+      continue;
+    }
     findings.push({ code: 'REGISTRY_LISTED', message: `The callee is on the do-not-call registry "${list.listId}"` });
   }
   return findings;
